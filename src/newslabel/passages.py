@@ -1,0 +1,270 @@
+"""Passages: raw documents -> pages of ordered passages, with the page's title, source and date.
+
+Text dumps: one passage a non-blank line, keeping its 1-based line number.
+HTML: a browser-like text dump. Block elements end the running line, inline elements join it,
+so every heading, paragraph, list item, table cell and caption is a passage; each keeps its
+tag, tag path, class/id tokens and link density as structural features.
+
+>>> page = segment_text("d", "d.txt", "Logo\\n\\nBig news today\\nIt happened.")
+>>> [(p.line, p.text) for p in page.passages]
+[(1, 'Logo'), (3, 'Big news today'), (4, 'It happened.')]
+>>> split_glued_byline("Independent21-06-2025")
+('Independent', '2025-06-21')
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlparse
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .ingest import RawDoc
+from .types import InputError, Page, Passage
+
+# -- HTML structure ------------------------------------------------------------------------
+BLOCK_TAGS = frozenset(
+    "p div li h1 h2 h3 h4 h5 h6 td th tr table ul ol dl dt dd blockquote pre figure figcaption "
+    "section article header footer nav aside main form address center details summary caption "
+    "legend body html hr fieldset menu".split()
+)
+SKIP_TAGS = frozenset(
+    "script style noscript template head title svg math iframe object embed canvas audio video "
+    "select option textarea input img picture map button".split()
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"[\s\u00a0\u200b\u200c\u200d\ufeff]+")
+_HAS_WORD = re.compile(r"\w")
+_TOKEN = re.compile(r"[a-z]+")
+
+# -- metadata patterns ---------------------------------------------------------------------
+TITLE_SEARCH_WINDOW = 20  # passages from the top of the page searched for the title
+_GLUED_BYLINE = re.compile(r"^(?P<source>[^\d|]*?[A-Za-z.)\]])\s*(?P<date>\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
+_NUM_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\s+(\d{{4}})\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_PIPE_BYLINE = re.compile(r"^by\s+[^|]+\|\s*(?P<source>[^|]+?)\s*\|", re.I)
+MAX_BYLINE_WORDS = 16
+
+
+def normalise_space(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def segment(doc: RawDoc) -> Page:
+    """A raw document -> a Page; raises InputError for truncated or unusable HTML."""
+    if doc.kind == "html":
+        page = segment_html(doc.doc_id, doc.source_path, doc.content, url=doc.url)
+    else:
+        page = segment_text(doc.doc_id, doc.source_path, doc.content, url=doc.url)
+    if not page.passages:
+        raise InputError(doc.source_path, f"page {doc.doc_id!r} has no text passages")
+    return page
+
+
+def segment_text(doc_id: str, source_path: str, text: str, url: str | None = None) -> Page:
+    passages = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = normalise_space(raw)
+        if line:
+            passages.append(Passage(doc_id, source_path, len(passages), n, line))
+    page = Page(doc_id, source_path, "text", passages, url=url, site=site_of(source_path, url))
+    page.title, page.source, page.date = text_metadata([p.text for p in passages])
+    return page
+
+
+# -- HTML ------------------------------------------------------------------------------------
+def parse_html(source_path: str, text: str):
+    if re.search(r"<html[\s>]", text[:5000], re.I) and not re.search(r"</html\s*>", text[-5000:], re.I):
+        raise InputError(source_path, "truncated HTML: <html> is never closed")
+    try:
+        return lxml_html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(source_path, f"cannot parse HTML ({exc})") from None
+
+
+_PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+def segment_html(doc_id: str, source_path: str, text: str, url: str | None = None) -> Page:
+    root = parse_html(source_path, text)
+    walker = _BlockWalker(doc_id, source_path)
+    body = root.find("body")
+    walker.walk(body if body is not None else root, (), ())
+    walker.flush()
+    meta = html_metadata(root)
+    url = url or meta.pop("url", None)
+    page = Page(doc_id, source_path, "html", walker.passages, url=url, site=site_of(source_path, url))
+    page.title = meta.get("title") or text_metadata([p.text for p in walker.passages])[0]
+    page.source, page.date = meta.get("source"), meta.get("date")
+    return page
+
+
+class _BlockWalker:
+    """Walks the DOM in document order, cutting a passage at every block boundary."""
+
+    def __init__(self, doc_id: str, source_path: str):
+        self.doc_id, self.source_path = doc_id, source_path
+        self.passages: list[Passage] = []
+        self.parts: list[tuple[str, bool]] = []  # (text, inside a link)
+        self.context: tuple[str, tuple, tuple] | None = None
+
+    def add(self, text: str | None, ctx, in_link: bool) -> None:
+        if text and text.strip():
+            if not self.parts:
+                self.context = ctx
+            self.parts.append((text, in_link))
+        elif text and self.parts:
+            self.parts.append((" ", in_link))
+
+    def flush(self) -> None:
+        text = normalise_space("".join(t for t, _ in self.parts))
+        if text and _HAS_WORD.search(text):
+            tag, path, classes = self.context
+            linked = sum(len(normalise_space(t)) for t, in_link in self.parts if in_link)
+            self.passages.append(
+                Passage(self.doc_id, self.source_path, len(self.passages), None, text, tag=tag,
+                        tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
+                        link_density=round(min(1.0, linked / len(text)), 4))
+            )
+        self.parts, self.context = [], None
+
+    def walk(self, el, path: tuple, classes: tuple, in_link: bool = False) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in SKIP_TAGS or _hidden(el):
+            return
+        path = path + (tag,)
+        tokens = _TOKEN.findall(f"{el.get('class', '')} {el.get('id', '')}".lower())
+        classes = (classes + tuple(tokens))[-12:]
+        in_link = in_link or tag == "a"
+        block = tag in BLOCK_TAGS
+        ctx = (tag, path, classes)
+        if block or tag == "br":
+            self.flush()
+        if tag == "pre":
+            for line in (el.text_content() or "").splitlines():
+                self.add(line, ctx, in_link)
+                self.flush()
+            return
+        self.add(el.text, ctx, in_link)
+        for child in el:
+            self.walk(child, path, classes, in_link)
+            self.add(child.tail, ctx, in_link)
+        if block:
+            self.flush()
+
+
+def _hidden(el) -> bool:
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style", "")))
+
+
+def html_metadata(root) -> dict:
+    def meta(*names: str) -> str | None:
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                found = root.xpath(f'//meta[@{attr}="{name}"]/@content')
+                if found and found[0].strip():
+                    return normalise_space(found[0])
+        return None
+
+    h1 = root.xpath("//h1")
+    title_el = root.find(".//title")
+    title = meta("og:title", "twitter:title") or (normalise_space(h1[0].text_content()) if h1 else None)
+    title = title or (normalise_space(title_el.text_content()) if title_el is not None else None)
+    times = root.xpath("//time/@datetime")
+    raw_date = meta("article:published_time", "datePublished", "pubdate", "date", "dc.date") or (times[0] if times else None)
+    canonical = root.xpath('//link[@rel="canonical"]/@href')
+    return {
+        "title": title or None,
+        "source": meta("og:site_name", "application-name", "publisher"),
+        "date": parse_date(raw_date) if raw_date else None,
+        "url": meta("og:url") or (canonical[0] if canonical else None),
+    }
+
+
+# -- text metadata -------------------------------------------------------------------------
+def text_metadata(lines: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(title, source, date) from a page's passage texts, by a cascade of cues.
+
+    Title: 1. a line repeated near the top (aggregators print it twice); 2. the line just
+    before the first byline; 3. the first headline-shaped line.
+    """
+    head = lines[:TITLE_SEARCH_WINDOW]
+    source, when, byline_at = None, None, None
+    for i, line in enumerate(head):
+        s, d = parse_byline(line)
+        if d or s:
+            source, when, byline_at = s, d, i
+            break
+    title = next((x for i, x in enumerate(head) if _headline_like(x) and x in head[i + 1 :]), None)
+    if title is None and byline_at and _headline_like(head[byline_at - 1]):
+        title = head[byline_at - 1]
+    if title is None:
+        title = next((x for x in head if _headline_like(x) and len(x.split()) >= 5), None)
+    return title, source, when
+
+
+def _headline_like(line: str) -> bool:
+    words = line.split()
+    return 4 <= len(words) <= 30 and not line.endswith((".", ":")) and not line.isupper()
+
+
+def parse_byline(line: str) -> tuple[str | None, str | None]:
+    """(source, iso date) from a short byline/date line; (None, None) when it is not one."""
+    if len(line.split()) > MAX_BYLINE_WORDS:
+        return None, None
+    glued = split_glued_byline(line)
+    if glued:
+        return glued
+    when = parse_date(line)
+    piped = _PIPE_BYLINE.match(line)
+    source = normalise_space(piped.group("source")) if piped else None
+    return source, when
+
+
+def split_glued_byline(line: str) -> tuple[str, str] | None:
+    """'Independent21-06-2025' -> ('Independent', '2025-06-21'); None if not that shape."""
+    m = _GLUED_BYLINE.match(line.strip())
+    if not m:
+        return None
+    when = parse_date(m.group("date"))
+    return (m.group("source").strip(), when) if when else None
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in `text` as yyyy-mm-dd; numeric dates are read day first unless impossible."""
+    for pattern, order in ((_ISO_DATE, "ymd"), (_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy"), (_NUM_DATE, "dmy")):
+        m = pattern.search(text)
+        if not m:
+            continue
+        parts = dict(zip(order, m.groups()))
+        month = parts["m"]
+        month = _MONTHS.index(month[:3].lower()) + 1 if month.isalpha() or month[:3].isalpha() else int(month)
+        day, year = int(parts["d"]), int(parts["y"])
+        if pattern is _NUM_DATE and month > 12 and day <= 12:
+            day, month = month, day
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def site_of(source_path: str, url: str | None) -> str:
+    """The site a page belongs to: the URL's host without www./m./amp., else the file's folder."""
+    if url:
+        host = urlparse(url).netloc.lower()
+        for prefix in ("www.", "m.", "amp."):
+            host = host.removeprefix(prefix)
+        if host:
+            return host
+    parts = source_path.replace("\\", "/").rstrip("/").split("/")
+    return parts[-2] if len(parts) > 1 else "."
+
+
+__all__ = ["segment", "segment_text", "segment_html", "text_metadata", "parse_date", "site_of"]

@@ -1,0 +1,58 @@
+"""Shared types: a page, its passages, and the errors ingest reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class InputError(Exception):
+    """A bad input file (or line of one); the message names the file and the reason.
+
+    >>> str(InputError("a.txt", "empty file"))
+    'a.txt: empty file'
+    >>> str(InputError("a.jsonl", "not valid JSON", line=3))
+    'a.jsonl:3: not valid JSON'
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None):
+        self.path, self.reason, self.line = str(path), reason, line
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class Passage:
+    """One block of a page. `line` is the 1-based line of a text dump (None for HTML)."""
+
+    doc_id: str
+    source_path: str
+    index: int
+    line: int | None
+    text: str
+    # HTML structure; empty for text dumps.
+    tag: str = ""
+    tag_path: str = ""
+    class_tokens: str = ""
+    link_density: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Page:
+    doc_id: str
+    source_path: str
+    kind: str  # "text" or "html"
+    passages: list[Passage]
+    title: str | None = None
+    source: str | None = None
+    date: str | None = None  # ISO 8601 yyyy-mm-dd
+    url: str | None = None
+    site: str | None = None  # groups pages for splits and template-frequency features
+    extra: dict = field(default_factory=dict)
+
+    def records(self) -> list[dict]:
+        """One flat dict a passage, with the page's metadata, as `python -m src.passages` writes them."""
+        meta = {"title": self.title, "source": self.source, "date": self.date, "url": self.url, "site": self.site}
+        return [{**p.to_dict(), **meta} for p in self.passages]
