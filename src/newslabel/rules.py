@@ -35,9 +35,10 @@ READ_MORE = re.compile(r"^(read more|see also|related|also read|watch|more)\s*[:
 RELATIVE_TIME = re.compile(
     r"^(time)?\s*(\d+\s*(s|m|h|d|min|mins|minutes?|hrs?|hours?|days?|weeks?)\s+ago|\d+[mhd]|yesterday|just now)$", re.I)
 PROMO = re.compile(
-    r"\b(download (the |our )?app|app[- ]?store|google play|play[- ]?store\b|app[- ]?store|newsletters?|subscribe|subscription|"
+    r"\b(download (the |our )?app|google play|newsletters?|subscribe|subscription|"
     r"subscriber|sign up|free trial|ai features?|free articles?|log ?in to|get started|premium|unlimited access|"
-    r"bet responsibly|18\+|gamble|podcast|follow us|join (us|now|our)|digest|offer|per (week|month))\b", re.I)
+    r"bet responsibly|gamble|podcast|follow us|join (us|now|our)|digest|offer|per (week|month))\b|"
+    r"app[- ]?store|play[- ]?store|\b18\+", re.I)
 COOKIE = re.compile(r"\b(cookies?|consent|accept all|reject all|manage (preferences|options|settings)|privacy settings)\b", re.I)
 WIDGET = re.compile(
     r"^(share( this( article| story)?| on \w+)?|comments?|\d+ comments?|no comments yet.*|be the first to comment.*|"

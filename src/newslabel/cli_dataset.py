@@ -1,0 +1,62 @@
+"""`python -m src.dataset`: build and save the datasets of one configured source, print counts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from .dataset import SPLITS, build_source, save_task
+
+console = Console()
+
+
+def run(cfg: DictConfig) -> dict[str, dict]:
+    """Build every task of `cfg.data`; returns {task: summary}. Input errors are printed, not fatal."""
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    result = build_source(data, int(cfg.ingest.max_bytes))
+    for err in result.errors:
+        print(f"error: {err}", file=sys.stderr)
+    out_dir = Path(cfg.paths.processed)
+    summaries = {}
+    for task, rows in result.rows.items():
+        if task in data["tasks"] and any(rows.values()):
+            summaries[task] = save_task(task, data["name"], rows, out_dir)
+            print_counts(summaries[task])
+    if result.rule_report:
+        report_dir = out_dir / "rules" / data["name"]
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / "report.json").write_text(json.dumps(result.rule_report, indent=2))
+        print_rule_report(result.rule_report)
+        console.print(f"rule report saved to {report_dir / 'report.json'}")
+    return summaries
+
+
+def print_counts(summary: dict) -> None:
+    table = Table(title=f"{summary['task']} / {summary['source']}  (digest {summary['digest']})")
+    table.add_column("label")
+    for split in SPLITS:
+        table.add_column(split, justify="right")
+    for label in summary["labels"]:
+        table.add_row(label, *(str(summary["counts"][s].get(label, 0)) for s in SPLITS))
+    table.add_row("total", *(str(sum(summary["counts"][s].values())) for s in SPLITS), style="bold")
+    table.add_row("pages/groups", *(str(summary["pages"][s]) for s in SPLITS))
+    console.print(table)
+
+
+def print_rule_report(rows: list[dict]) -> None:
+    table = Table(title="role labelling rules (coverage, overlaps and conflicts are shares of all passages)")
+    for col in ("rule", "label", "coverage", "overlaps", "conflicts", "accuracy", "n_gold", "weight"):
+        table.add_column(col, justify="left" if col in ("rule", "label") else "right")
+
+    def fmt(v):
+        return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    for r in rows:
+        table.add_row(*(fmt(r[c]) for c in ("rule", "label", "coverage", "overlaps", "conflicts", "accuracy",
+                                             "n_gold", "weight")))
+    console.print(table)

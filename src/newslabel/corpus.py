@@ -1,0 +1,34 @@
+"""Read many inputs into pages, collecting one-line errors instead of stopping.
+
+>>> pages, errors = read_pages(["no/such/file.txt"])
+>>> pages, [str(e) for e in errors]
+([], ['no/such/file.txt: no such file'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .ingest import DEFAULT_MAX_BYTES, expand, read_path
+from .passages import segment
+from .types import InputError, Page
+
+
+def iter_pages(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Page | InputError]:
+    """Pages in input order, with an InputError in place of each input (or record) that failed."""
+    for path in expand(paths):
+        for doc in read_path(path, max_bytes):
+            if isinstance(doc, InputError):
+                yield doc
+                continue
+            try:
+                yield segment(doc)
+            except InputError as exc:
+                yield exc
+
+
+def read_pages(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Page], list[InputError]]:
+    pages, errors = [], []
+    for item in iter_pages(paths, max_bytes):
+        (errors if isinstance(item, InputError) else pages).append(item)
+    return pages, errors

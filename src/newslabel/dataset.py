@@ -1,0 +1,193 @@
+"""Datasets: pages + annotations + rules (or a public set's importer) -> one DatasetDict a task.
+
+Splits are grouped (by site where known, else by page) and deterministic: groups are ordered
+by a salted sha256 and dealt to test, then validation, until each holds its share of rows.
+No group, and so no page, is on two sides. Each saved DatasetDict carries a dataset card
+(README.md) and a content digest (digest.json) that training logs.
+
+>>> assign_splits(["a", "a", "b", "c", "d"], test=0.2, validation=0.2, seed=0)
+['train', 'train', 'train', 'validation', 'test']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .annotations import apply_annotations, load_annotations
+from .context import TemplateStats, page_context
+from .corpus import read_pages
+from .rules import RuleModel, apply_rules, rule_report
+from .schema import NEWS_TEXT_ROLES, TASKS, label_set
+from .types import InputError, Page
+
+SPLITS = ("train", "validation", "test")
+ROLE_COLUMNS = ("index", "line", "title", "site", "source_path", "tag", "tag_path", "class_tokens", "link_density")
+MIN_RULE_CONFIDENCE = 0.6  # rule-labelled passages below this are left unlabelled
+
+
+@dataclass
+class BuildResult:
+    rows: dict[str, dict[str, list[dict]]]  # task -> split -> rows
+    errors: list[InputError] = field(default_factory=list)
+    rule_report: list[dict] = field(default_factory=list)
+
+
+def assign_splits(groups: list[str], test: float, validation: float, seed: int) -> list[str]:
+    """Deal whole groups to test, then validation, then train, in salted-hash order."""
+    sizes = Counter(groups)
+    order = sorted(sizes, key=lambda g: hashlib.sha256(f"{seed}:{g}".encode()).hexdigest())
+    total, taken, where = len(groups), Counter(), {}
+    for g in order:
+        for split, share in (("test", test), ("validation", validation)):
+            if taken[split] < share * total and taken[split] + sizes[g] <= max(share * total * 1.5, 1):
+                where[g] = split
+                taken[split] += sizes[g]
+                break
+        else:
+            where[g] = "train"
+    return [where[g] for g in groups]
+
+
+def build_from_pages(pages: list[Page], annotation_paths: list[str], split_cfg: dict,
+                     use_rules: bool = True) -> BuildResult:
+    """Label every passage (gold first, else the rule vote) and split pages by site or page."""
+    gold = apply_annotations(pages, load_annotations(annotation_paths)) if annotation_paths else {}
+    group_of = {p.doc_id: (p.site if split_cfg.get("by", "site") == "site" else p.doc_id) for p in pages}
+    page_split = dict(zip(group_of, assign_splits(list(group_of.values()), split_cfg["test"],
+                                                  split_cfg["validation"], split_cfg["seed"])))
+    records = {p.doc_id: p.records() for p in pages}
+    stats = TemplateStats.from_pages([[r["text"] for r in recs] for recs in records.values()],
+                                     [p.site or "" for p in pages])
+    votes = {doc: apply_rules(page_context(recs, stats)) for doc, recs in records.items()}
+
+    def gold_roles(docs):
+        return [(v, gold.get((d, i), {}).get("role")) for d in docs for i, v in enumerate(votes[d])]
+
+    train_pairs = gold_roles([d for d in records if page_split[d] == "train"])
+    model = RuleModel().fit([v for v, _ in train_pairs], [g for _, g in train_pairs])
+    all_pairs = gold_roles(list(records))
+    report = rule_report([v for v, _ in all_pairs], [g for _, g in all_pairs], model)
+
+    rows: dict[str, dict[str, list[dict]]] = {t: {s: [] for s in SPLITS} for t in TASKS}
+    for doc, recs in records.items():
+        for rec, fired in zip(recs, votes[doc]):
+            labels = gold.get((doc, rec["index"]), {})
+            for task, row in _task_rows(rec, labels, fired, model, use_rules, group_of[doc]).items():
+                rows[task][page_split[doc]].append(row)
+    return BuildResult(rows, rule_report=report)
+
+
+def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules: bool, group: str) -> dict:
+    base = {"doc_id": rec["doc_id"], "group": group, "text": rec["text"]}
+    out = {}
+    role, source, conf = labels.get("role"), "gold", 1.0
+    if role is None and use_rules:
+        role, conf = model.predict_one(fired)
+        top = max((n for n, lab in fired.items() if lab == role), key=model.weight, default="vote")
+        source = f"rule:{top}"
+        if conf < MIN_RULE_CONFIDENCE:
+            role = None
+    if role is not None:
+        out["role"] = {**base, **{c: rec.get(c) for c in ROLE_COLUMNS}, "label": role, "label_source": source,
+                       "confidence": round(conf, 4)}
+    if role in NEWS_TEXT_ROLES or role is None:
+        for task in ("topic", "stance", "bias"):
+            if labels.get(task):
+                extra = {"headline": rec.get("title") or ""} if task == "stance" else {}
+                out[task] = {**base, **extra, "label": labels[task], "label_source": "gold", "confidence": 1.0}
+    return out
+
+
+def digest(rows: dict[str, list[dict]]) -> str:
+    """A content hash of a task's rows, split by split: the same data gives the same digest."""
+    h = hashlib.sha256()
+    for split in SPLITS:
+        for row in rows.get(split, []):
+            h.update(json.dumps(row, sort_keys=True, default=str).encode())
+        h.update(b"\x00split\x00")
+    return h.hexdigest()[:16]
+
+
+def to_dataset_dict(task: str, rows: dict[str, list[dict]], label_names: tuple[str, ...] | None = None):
+    from datasets import ClassLabel, Dataset, DatasetDict
+
+    names = label_names or label_set(task).names
+    out = {}
+    for split in SPLITS:
+        data = rows.get(split, [])
+        columns = sorted({k for r in data for k in r}) or ["text", "label"]
+        table = {c: [r.get(c) for r in data] for c in columns}
+        ds = Dataset.from_dict(table)
+        ds = ds.cast_column("label", ClassLabel(names=list(names))) if data else ds
+        out[split] = ds
+    return DatasetDict(out)
+
+
+def label_counts(rows: dict[str, list[dict]]) -> dict[str, Counter]:
+    return {split: Counter(r["label"] for r in rows.get(split, [])) for split in SPLITS}
+
+
+def save_task(task: str, source: str, rows: dict[str, list[dict]], out_dir: Path,
+              label_names: tuple[str, ...] | None = None) -> dict:
+    """Write the DatasetDict, its card and digest; return the summary that training logs."""
+    names = label_names or tuple(sorted({r["label"] for s in rows.values() for r in s}, key=_label_order(task)))
+    dsd = to_dataset_dict(task, rows, names)
+    path = out_dir / task / source
+    dsd.save_to_disk(str(path))
+    counts = label_counts(rows)
+    summary = {"task": task, "source": source, "digest": digest(rows), "labels": list(names),
+               "counts": {s: dict(sorted(c.items())) for s, c in counts.items()},
+               "pages": {s: len({r["doc_id"] for r in rows.get(s, [])}) for s in SPLITS}, "path": str(path)}
+    (path / "digest.json").write_text(json.dumps(summary, indent=2))
+    (path / "README.md").write_text(dataset_card(summary))
+    return summary
+
+
+def _label_order(task: str):
+    known = TASKS[task].names if task in TASKS else ()
+    return lambda name: (known.index(name) if name in known else len(known), name)
+
+
+def dataset_card(summary: dict) -> str:
+    lines = [f"# newslabel dataset: {summary['task']} from {summary['source']}", "",
+             f"Content digest: `{summary['digest']}`. Splits are grouped by site or page (no page in two splits).", "",
+             "| label | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
+    for label in summary["labels"]:
+        lines.append(f"| {label} | " + " | ".join(str(summary["counts"][s].get(label, 0)) for s in SPLITS) + " |")
+    lines.append("| **total rows** | " + " | ".join(str(sum(summary["counts"][s].values())) for s in SPLITS) + " |")
+    lines.append("| pages / groups | " + " | ".join(str(summary["pages"][s]) for s in SPLITS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def load_task(task: str, source: str, processed_dir: Path):
+    """(DatasetDict, summary) saved by `save_task`."""
+    from datasets import load_from_disk
+
+    path = processed_dir / task / source
+    if not (path / "digest.json").exists():
+        raise FileNotFoundError(f"{path}: no dataset; build it with `python -m src.dataset data={source}`")
+    return load_from_disk(str(path)), json.loads((path / "digest.json").read_text())
+
+
+def group_rows_by_page(rows: list[dict]) -> dict[str, list[dict]]:
+    pages = defaultdict(list)
+    for r in rows:
+        pages[r["doc_id"]].append(r)
+    return pages
+
+
+def build_source(data_cfg: dict, max_bytes: int) -> BuildResult:
+    """Rows for a configured source: a folder of pages with annotations, or a public importer."""
+    if data_cfg.get("importer"):
+        from .importers import IMPORTERS
+
+        return BuildResult(IMPORTERS[data_cfg["importer"]](Path(data_cfg["root"])))
+    pages, errors = read_pages(list(data_cfg["pages"]), max_bytes=max_bytes)
+    result = build_from_pages(pages, list(data_cfg.get("annotations") or []), dict(data_cfg["split"]),
+                              use_rules=bool(data_cfg.get("use_rules", True)))
+    result.errors = errors
+    return result
