@@ -1,0 +1,182 @@
+"""Feature transformers for the scikit-learn pipelines (picklable, in the named package).
+
+- `TextColumn`: one column of a DataFrame as a list of strings (for TF-IDF).
+- `PairFeatures`: stance reads (headline, passage): overlap and cosine features of the pair.
+- `RoleContext`: a passage in its page: position, neighbours, section switches, title
+  similarity, template share, HTML structure and the labelling rules' votes.
+
+>>> import pandas as pd
+>>> X = pd.DataFrame({"headline": ["Rain floods the city"], "text": ["The city was flooded by rain."]})
+>>> PairFeatures().fit_transform(X).shape
+(1, 5)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .context import TemplateStats, norm_line, page_context
+from .rules import RULES, RuleModel, SENTENCE_END, apply_rules, page_cues
+from .schema import ROLE
+
+_WORD = re.compile(r"\w+")
+STOPWORDS = frozenset("the a an of to in and or for on at by with from is are was were be been it that this as".split())
+HTML_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "a", "span", "figcaption", "caption",
+             "blockquote", "dd", "dt", "pre", "footer", "header", "nav", "aside")
+CLASS_HINTS = ("related", "footer", "nav", "menu", "promo", "newsletter", "comment", "share", "social", "byline",
+               "author", "caption", "article", "content", "body", "story", "post", "entry", "main", "sidebar", "ad",
+               "cookie", "subscribe", "teaser", "widget", "header", "breadcrumb", "tags", "text", "paragraph")
+WINDOW = 3  # passages each side for the local prose density
+
+
+class TextColumn(BaseEstimator, TransformerMixin):
+    def __init__(self, column: str = "text"):
+        self.column = column
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X[self.column].fillna("").astype(str).tolist()
+
+
+def _tokens(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
+
+
+class PairFeatures(BaseEstimator, TransformerMixin):
+    """Dense features of a (headline, text) pair: token overlap, containment, length ratios."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rows = []
+        for h, t in zip(X["headline"].fillna(""), X["text"].fillna("")):
+            ht, tt = _tokens(h), _tokens(t)
+            inter = len(ht & tt)
+            rows.append([
+                inter / (len(ht | tt) or 1),
+                inter / (len(ht) or 1),
+                math.log1p(inter),
+                math.log1p(len(tt)),
+                float(norm_line(h) == norm_line(t)),
+            ])
+        return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 5))
+
+
+class RoleContext(BaseEstimator, TransformerMixin):
+    """Dense page-context features, one row a passage; rows of a page must be contiguous and ordered.
+
+    `template_dropout` hides the template-share feature on that share of training pages (chosen
+    by hash), so the model also learns to do without it: a single page from an unseen site has
+    no template statistics.
+    """
+
+    def __init__(self, template_dropout: float = 0.5, use_html: bool = True):
+        self.template_dropout = template_dropout
+        self.use_html = use_html
+
+    def fit(self, X, y=None):
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        return self._transform(X, dropout=self.template_dropout)
+
+    def transform(self, X):
+        return self._transform(X, dropout=0.0)
+
+    def _transform(self, X: pd.DataFrame, dropout: float):
+        records = X.to_dict("records")
+        pages = _pages(records)
+        stats = TemplateStats.from_pages([[r["text"] for r in p] for p in pages], [p[0].get("site") or "" for p in pages])
+        rows = []
+        for page in pages:
+            drop = dropout > 0 and _hash_share(page[0]["doc_id"]) < dropout
+            rows.extend(page_features(page, None if drop else stats, self.use_html))
+        return sparse.csr_matrix(np.asarray(rows, dtype=np.float64))
+
+
+def _hash_share(key: str) -> float:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def _pages(records: list[dict]) -> list[list[dict]]:
+    pages: list[list[dict]] = []
+    for r in records:
+        if not pages or pages[-1][0]["doc_id"] != r["doc_id"]:
+            pages.append([])
+        pages[-1].append(r)
+    return pages
+
+
+def _prose(text: str) -> bool:
+    return len(text.split()) >= 10 and bool(SENTENCE_END.search(text))
+
+
+def _main_block(prose: list[bool]) -> tuple[int, int]:
+    """The longest run of prose passages, allowing single non-prose gaps: (start, end) inclusive."""
+    best, start, gap = (0, -1), None, 0
+    for i, p in enumerate(prose + [False, False]):
+        if p:
+            start = i if start is None else start
+            gap = 0
+            end = i
+            if end - start > best[1] - best[0]:
+                best = (start, end)
+        elif start is not None:
+            gap += 1
+            if gap > 1:
+                start, gap = None, 0
+    return best
+
+
+def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool = True) -> list[list[float]]:
+    ctx = page_context(page, stats)
+    cues = page_cues(ctx)
+    votes = apply_rules(ctx)
+    vote_model = RuleModel()
+    combined = [vote_model.predict_one(v)[0] for v in votes]
+    prose = [_prose(t) for t in ctx.texts]
+    b0, b1 = _main_block(prose)
+    counts = pd.Series([norm_line(t) for t in ctx.texts]).value_counts().to_dict()
+    title_tokens = _tokens(ctx.title or "")
+    n = ctx.n
+    rule_names = list(RULES)
+    out = []
+    for i, text in enumerate(ctx.texts):
+        words = text.split()
+        tt = _tokens(text)
+        lo, hi = max(0, i - WINDOW), min(n, i + WINDOW + 1)
+        share = ctx.template_share[i]
+        f = [
+            i / max(1, n - 1), math.log1p(i), math.log1p(n - 1 - i), math.log1p(len(words)), math.log1p(len(text)),
+            float(bool(SENTENCE_END.search(text))), float(prose[i]), float(text.isupper()),
+            sum(c.isdigit() for c in text) / len(text), sum(c in ",;:" for c in text) / max(1, len(words)),
+            len(tt & title_tokens) / (len(tt | title_tokens) or 1), float(i in cues.title_at),
+            float(cues.related[i]), float(any(cues.related[:i])),
+            float(prose[i - 1]) if i > 0 else 0.0, float(prose[i + 1]) if i < n - 1 else 0.0,
+            sum(prose[lo:hi]) / (hi - lo),
+            float(b0 <= i <= b1), (i - b0) / n if i < b0 else 0.0, (i - b1) / n if i > b1 else 0.0,
+            math.log1p(counts[norm_line(text)] - 1),
+            share if share is not None else 0.0, float(share is None),
+            float(i < (cues.title_at[0] if cues.title_at else cues.first_prose)),
+        ]
+        f += [float(name in votes[i]) for name in rule_names]
+        f += [float(combined[i] == r) for r in ROLE.names]
+        for j in (i - 1, i + 1):
+            f += [float(0 <= j < n and combined[j] == r) for r in ROLE.names]
+        if use_html:
+            f.append(ctx.link_density[i])
+            f += [float(ctx.tags[i] == t) for t in HTML_TAGS]
+            cls = ctx.class_tokens[i]
+            f += [float(h in cls) for h in CLASS_HINTS]
+        out.append(f)
+    return out

@@ -1,0 +1,128 @@
+"""scikit-learn pipelines for the four tasks, built from a model config.
+
+Every pipeline takes a DataFrame (the dataset's columns) and gives calibrated probabilities:
+- topic, bias: word and char TF-IDF of the passage -> a linear model;
+- stance: TF-IDF of the headline and of the passage, plus pair overlap features;
+- role: char/word TF-IDF of the passage plus its page context (`RoleContext`), then an
+  optional HMM pass (forward-backward over the page's passage sequence) that smooths roles.
+
+>>> from omegaconf import OmegaConf
+>>> cfg = OmegaConf.create({"classifier": "logreg", "C": 1.0, "class_weight": None, "calibration": "none",
+...     "word_ngrams": [1, 1], "char_ngrams": [2, 3], "max_features": 1000, "min_df": 1, "sublinear_tf": True})
+>>> pipe = build_pipeline("bias", cfg, {}, seed=0)
+>>> X = pd.DataFrame({"text": ["a shameful disaster", "the council met", "a disgraceful farce", "rates rose 2%"]})
+>>> pipe.fit(X, ["biased", "neutral", "biased", "neutral"]).predict(pd.DataFrame({"text": ["a shameful farce"]})).tolist()
+['biased']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+from sklearn.preprocessing import MaxAbsScaler
+from sklearn.svm import LinearSVC
+
+from .features import PairFeatures, RoleContext, TextColumn
+
+
+def _tfidf(column: str, cfg, analyzer: str) -> Pipeline:
+    ngrams = tuple(cfg.word_ngrams if analyzer == "word" else cfg.char_ngrams)
+    vec = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, min_df=cfg.min_df, sublinear_tf=cfg.sublinear_tf,
+                          max_features=cfg.max_features, lowercase=True, dtype=np.float32)
+    return make_pipeline(TextColumn(column), vec)
+
+
+def _classifier(cfg, seed: int):
+    if cfg.classifier == "logreg":
+        clf = LogisticRegression(C=cfg.C, class_weight=cfg.class_weight, max_iter=2000, random_state=seed)
+    elif cfg.classifier == "linear_svc":
+        clf = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=seed)
+    else:
+        raise ValueError(f"unknown classifier {cfg.classifier!r}; expected logreg or linear_svc")
+    if cfg.calibration in (None, "none"):
+        if not hasattr(clf, "predict_proba"):
+            raise ValueError("linear_svc gives no probabilities: set model.calibration to sigmoid or isotonic")
+        return clf
+    return CalibratedClassifierCV(clf, method=cfg.calibration, cv=cfg.get("calibration_cv", 3))
+
+
+def build_pipeline(task: str, cfg, task_cfg: dict, seed: int) -> BaseEstimator:
+    """The untrained pipeline for a task (see the module docstring for what each reads)."""
+    parts = [("word", _tfidf("text", cfg, "word")), ("char", _tfidf("text", cfg, "char_wb"))]
+    if task == "stance":
+        parts += [("headline", _tfidf("headline", cfg, "word")), ("pair", PairFeatures())]
+    if task == "role" and task_cfg.get("context", True):
+        ctx = make_pipeline(RoleContext(template_dropout=task_cfg.get("template_dropout", 0.5),
+                                        use_html=task_cfg.get("use_html", True)), MaxAbsScaler())
+        parts.append(("context", ctx))
+    pipe = Pipeline([("features", FeatureUnion(parts)), ("clf", _classifier(cfg, seed))])
+    if task == "role" and task_cfg.get("smoothing", "none") == "hmm":
+        return SequenceSmoother(pipe)
+    return pipe
+
+
+class SequenceSmoother(BaseEstimator, ClassifierMixin):
+    """A per-passage classifier followed by forward-backward over each page's passages.
+
+    Transition probabilities are counted on the training pages (add-one smoothing); the
+    classifier's posteriors divided by the class priors act as emission likelihoods, so
+    `predict_proba` still returns probabilities, now informed by the neighbours' roles.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X: pd.DataFrame, y):
+        y = np.asarray(y)
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        idx = {c: k for k, c in enumerate(self.classes_)}
+        k = len(self.classes_)
+        trans, start = np.ones((k, k)), np.ones(k)
+        for doc, labels in _by_page(X, y):
+            start[idx[labels[0]]] += 1
+            for a, b in zip(labels[:-1], labels[1:]):
+                trans[idx[a], idx[b]] += 1
+        self.log_trans_ = np.log(trans / trans.sum(axis=1, keepdims=True))
+        self.log_start_ = np.log(start / start.sum())
+        self.log_prior_ = np.log(np.bincount([idx[v] for v in y], minlength=k) / len(y) + 1e-9)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        raw = self.estimator_.predict_proba(X)
+        out = np.empty_like(raw)
+        for rows in _page_slices(X):
+            out[rows] = self._forward_backward(np.log(raw[rows] + 1e-12) - self.log_prior_)
+        return out
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def _forward_backward(self, emit: np.ndarray) -> np.ndarray:
+        n, k = emit.shape
+        fwd, bwd = np.zeros((n, k)), np.zeros((n, k))
+        fwd[0] = self.log_start_ + emit[0]
+        for t in range(1, n):
+            fwd[t] = emit[t] + np.logaddexp.reduce(fwd[t - 1][:, None] + self.log_trans_, axis=0)
+        for t in range(n - 2, -1, -1):
+            bwd[t] = np.logaddexp.reduce(self.log_trans_ + emit[t + 1] + bwd[t + 1], axis=1)
+        post = fwd + bwd
+        post -= post.max(axis=1, keepdims=True)
+        post = np.exp(post)
+        return post / post.sum(axis=1, keepdims=True)
+
+
+def _page_slices(X: pd.DataFrame) -> list[slice]:
+    docs = X["doc_id"].to_numpy()
+    cuts = [0] + [i for i in range(1, len(docs)) if docs[i] != docs[i - 1]] + [len(docs)]
+    return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+
+def _by_page(X: pd.DataFrame, y: np.ndarray):
+    for s in _page_slices(X):
+        yield X["doc_id"].iloc[s.start], list(y[s])

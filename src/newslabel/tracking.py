@@ -1,0 +1,164 @@
+"""MLflow, in one module: the store under mlruns/, runs, datasets, models, the registry and champions.
+
+The store is explicit (MLflow 3 no longer defaults to ./mlruns): a SQLite database at
+mlruns/mlflow.db and artifacts under mlruns/artifacts/<experiment>. Open it with
+`make ui`, i.e. `mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PARENT_EXPERIMENT = "newslabel-train"
+CHAMPION = "champion"
+
+
+def configure(mlruns: str | Path) -> str:
+    """Point MLflow at mlruns/mlflow.db (creating mlruns/) and return the tracking URI."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import mlflow
+
+    root = Path(mlruns).resolve()
+    (root / "artifacts").mkdir(parents=True, exist_ok=True)
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return uri
+
+
+def use_experiment(name: str, mlruns: str | Path) -> str:
+    """Get or create an experiment whose artifacts live under mlruns/artifacts/<name>; returns its id."""
+    import mlflow
+
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is None:
+        location = (Path(mlruns).resolve() / "artifacts" / name).as_uri()
+        return mlflow.create_experiment(name, artifact_location=location)
+    return exp.experiment_id
+
+
+def git_commit(cwd: str | Path) -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def flatten(d: dict, prefix: str = "") -> dict[str, str]:
+    """{'a': {'b': 1}} -> {'a.b': '1'}: the resolved config as MLflow params.
+
+    >>> flatten({"model": {"C": 1.0, "ngrams": [1, 2]}, "seed": 3})
+    {'model.C': '1.0', 'model.ngrams': '[1, 2]', 'seed': '3'}
+    """
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = str(v)[:6000]
+    return out
+
+
+@contextmanager
+def run(experiment: str, mlruns: str | Path, run_name: str, params: dict, tags: dict, parent_id: str | None = None):
+    """A run in `experiment`; with parent_id it is a child of that run (which may be in another experiment)."""
+    import mlflow
+
+    exp_id = use_experiment(experiment, mlruns)
+    all_tags = {**tags, **({"mlflow.parentRunId": parent_id} if parent_id else {})}
+    with mlflow.start_run(experiment_id=exp_id, run_name=run_name, tags=all_tags, nested=parent_id is not None) as r:
+        mlflow.log_params(params)
+        yield r
+
+
+def log_metrics(values: dict[str, float]) -> None:
+    import mlflow
+
+    mlflow.log_metrics({k: float(v) for k, v in values.items()})
+
+
+def log_artifacts(paths: list[Path], artifact_path: str | None = None) -> None:
+    import mlflow
+
+    for p in paths:
+        mlflow.log_artifact(str(p), artifact_path=artifact_path)
+
+
+def log_dataset(frame, summary: dict, context: str) -> None:
+    """The split as an MLflow dataset input, named by task/source, with the dataset's content digest."""
+    import mlflow
+
+    ds = mlflow.data.from_pandas(frame, source=summary["path"], name=f"{summary['task']}-{summary['source']}",
+                                 targets="label", digest=summary["digest"])
+    mlflow.log_input(ds, context=context)
+
+
+def pip_requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{p}=={version(p)}" for p in ("scikit-learn", "pandas", "numpy", "scipy", "lxml", "cloudpickle")]
+
+
+def log_sklearn_model(model, input_example, registered_name: str | None):
+    """Log (and register) a scikit-learn model with its signature; returns MLflow's ModelInfo."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    signature = infer_signature(input_example, model.predict(input_example))
+    return mlflow.sklearn.log_model(
+        model, name="model", signature=signature, input_example=input_example,
+        registered_model_name=registered_name, pip_requirements=pip_requirements(),
+        serialization_format="cloudpickle",
+    )
+
+
+@dataclass
+class Promotion:
+    promoted: bool
+    reason: str
+    champion_version: str | None
+
+
+def promote_if_better(name: str, version: str, metric: str, value: float, test_digest: str,
+                      force: bool = False) -> Promotion:
+    """Move the `champion` alias to `version` only if it beats the champion on the same test digest."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    for key, val in (("primary_metric", metric), ("primary_value", f"{value:.6f}"), ("test_digest", test_digest)):
+        client.set_model_version_tag(name, version, key, val)
+    try:
+        champ = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        champ = None
+    if champ is None:
+        result = Promotion(True, "no champion yet", None)
+    elif force:
+        result = Promotion(True, f"forced over champion v{champ.version}", champ.version)
+    elif champ.tags.get("test_digest") != test_digest or champ.tags.get("primary_metric") != metric:
+        result = Promotion(False, f"champion v{champ.version} was scored on another test set "
+                                  f"({champ.tags.get('test_digest')}); not comparable", champ.version)
+    else:
+        best = float(champ.tags["primary_value"])
+        better = value > best
+        verb = "beats" if better else "does not beat"
+        result = Promotion(better, f"{metric} {value:.4f} {verb} champion v{champ.version} ({best:.4f})", champ.version)
+    if result.promoted:
+        client.set_registered_model_alias(name, CHAMPION, version)
+    return result
+
+
+def set_run_tags(tags: dict[str, str]) -> None:
+    import mlflow
+
+    mlflow.set_tags(tags)

@@ -1,0 +1,15 @@
+"""python -m src.train [overrides...]: fit, evaluate and track every task (see configs/train.yaml)."""
+
+import hydra
+from omegaconf import DictConfig
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="train")
+def main(cfg: DictConfig) -> None:
+    from newslabel.train import train
+
+    train(cfg)
+
+
+if __name__ == "__main__":
+    main()
