@@ -12,7 +12,7 @@ from rich.table import Table
 
 from .dataset import SPLITS, build_source, save_task
 
-console = Console()
+console = Console(width=150)
 
 
 def run(cfg: DictConfig) -> dict[str, dict]:

@@ -37,7 +37,7 @@ def _tfidf(column: str, cfg, analyzer: str) -> Pipeline:
     return make_pipeline(TextColumn(column), vec)
 
 
-def _classifier(cfg, seed: int):
+def _classifier(cfg, seed: int, min_class_count: int | None = None):
     if cfg.classifier == "logreg":
         clf = LogisticRegression(C=cfg.C, class_weight=cfg.class_weight, max_iter=2000, random_state=seed)
     elif cfg.classifier == "linear_svc":
@@ -48,10 +48,16 @@ def _classifier(cfg, seed: int):
         if not hasattr(clf, "predict_proba"):
             raise ValueError("linear_svc gives no probabilities: set model.calibration to sigmoid or isotonic")
         return clf
-    return CalibratedClassifierCV(clf, method=cfg.calibration, cv=cfg.get("calibration_cv", 3))
+    # Cross-validated calibration needs every class in every fold: fewer folds for rare classes.
+    cv = min(cfg.get("calibration_cv", 3), min_class_count or 3)
+    if cv < 2 and hasattr(clf, "predict_proba"):
+        return clf  # a class with one example: logistic regression's own probabilities
+    if cv < 2:
+        raise ValueError(f"{cfg.calibration} calibration needs at least 2 training examples of every class")
+    return CalibratedClassifierCV(clf, method=cfg.calibration, cv=cv)
 
 
-def build_pipeline(task: str, cfg, task_cfg: dict, seed: int) -> BaseEstimator:
+def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: int | None = None) -> BaseEstimator:
     """The untrained pipeline for a task (see the module docstring for what each reads)."""
     parts = [("word", _tfidf("text", cfg, "word")), ("char", _tfidf("text", cfg, "char_wb"))]
     if task == "stance":
@@ -60,7 +66,7 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int) -> BaseEstimator:
         ctx = make_pipeline(RoleContext(template_dropout=task_cfg.get("template_dropout", 0.5),
                                         use_html=task_cfg.get("use_html", True)), MaxAbsScaler())
         parts.append(("context", ctx))
-    pipe = Pipeline([("features", FeatureUnion(parts)), ("clf", _classifier(cfg, seed))])
+    pipe = Pipeline([("features", FeatureUnion(parts)), ("clf", _classifier(cfg, seed, min_class_count))])
     if task == "role" and task_cfg.get("smoothing", "none") == "hmm":
         return SequenceSmoother(pipe)
     return pipe

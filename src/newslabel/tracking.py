@@ -162,3 +162,116 @@ def set_run_tags(tags: dict[str, str]) -> None:
     import mlflow
 
     mlflow.set_tags(tags)
+
+
+def set_uri(uri: str) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+
+
+TASK_MODELS = ("role", "topic", "stance", "bias")
+COMBINED = "newslabel"
+
+
+def _load_sklearn(uri: str):
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from .predict import ModelLoadError
+
+    try:
+        return mlflow.sklearn.load_model(uri)
+    except (MlflowException, OSError) as exc:
+        raise ModelLoadError(f"{uri}: cannot load model ({str(exc).splitlines()[0]})") from None
+
+
+def champion_uris(prefix: str = "newslabel-") -> dict[str, tuple[str, str]]:
+    """task -> (models:/name/version, version) for every task whose model has a champion."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client, out = MlflowClient(), {}
+    for task in TASK_MODELS:
+        try:
+            v = client.get_model_version_by_alias(f"{prefix}{task}", CHAMPION)
+        except MlflowException:
+            continue
+        out[task] = (f"models:/{prefix}{task}/{v.version}", v.version)
+    return out
+
+
+def load_champions(prefix: str = "newslabel-"):
+    from .predict import Labeller, ModelLoadError
+
+    uris = champion_uris(prefix)
+    if "role" not in uris:
+        raise ModelLoadError(f"models:/{prefix}role@{CHAMPION}: no champion registered; run `python -m src.train`")
+    return Labeller({t: _load_sklearn(u) for t, (u, _) in uris.items()}, {t: v for t, (_, v) in uris.items()})
+
+
+def load_combined(uri: str):
+    """A `newslabel` pyfunc (registry URI, runs:/ URI or local folder) -> its Labeller."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from .predict import ModelLoadError
+
+    try:
+        model = mlflow.pyfunc.load_model(uri)
+    except (MlflowException, OSError) as exc:
+        raise ModelLoadError(f"{uri}: cannot load model ({str(exc).splitlines()[0]})") from None
+    inner = model.unwrap_python_model()
+    if not hasattr(inner, "labeller"):
+        raise ModelLoadError(f"{uri}: not a newslabel labeller model")
+    return inner.labeller
+
+
+def log_combined(prefix: str = "newslabel-") -> tuple[str | None, str]:
+    """Log and register the current champions as one `newslabel` pyfunc; alias it champion.
+
+    Returns (version, reason). Nothing is registered when the bundle of champions is unchanged.
+    """
+    import json
+    import tempfile
+
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from .serving import NewslabelModel
+
+    uris = champion_uris(prefix)
+    if set(uris) != set(TASK_MODELS):
+        return None, f"not all tasks have a champion ({', '.join(sorted(uris))})"
+    versions = {t: v for t, (_, v) in uris.items()}
+    client = MlflowClient()
+    try:
+        current = client.get_model_version_by_alias(COMBINED, CHAMPION)
+        if current.tags.get("bundle") == json.dumps(versions, sort_keys=True):
+            return current.version, f"unchanged (v{current.version} bundles the same champions)"
+    except MlflowException:
+        pass
+    with tempfile.TemporaryDirectory() as tmp:
+        vpath = f"{tmp}/versions.json"
+        with open(vpath, "w") as fh:
+            json.dump(versions, fh)
+        example = pd_example()
+        info = mlflow.pyfunc.log_model(
+            name="labeller", python_model=NewslabelModel(),
+            artifacts={**{t: u for t, (u, _) in uris.items()}, "versions": vpath},
+            input_example=example, registered_model_name=COMBINED, pip_requirements=pip_requirements(),
+        )
+    version = str(info.registered_model_version)
+    client.set_model_version_tag(COMBINED, version, "bundle", json.dumps(versions, sort_keys=True))
+    client.set_registered_model_alias(COMBINED, CHAMPION, version)
+    return version, f"bundles champions {versions}"
+
+
+def pd_example():
+    import pandas as pd
+
+    text = "Example Site\nCouncil approves new harbour plan\nBy Staff Reporter | 3 March 2025\n" \
+           "The council approved the plan on Monday after a long debate about costs and the environment."
+    return pd.DataFrame({"id": ["example"], "text": [text]})

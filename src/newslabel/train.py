@@ -54,7 +54,8 @@ def inputs(df: pd.DataFrame) -> pd.DataFrame:
 def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):
     """Fit on train; return the model and its validation and test metrics (pure: no tracking)."""
     task_cfg = OmegaConf.to_container(cfg.tasks.get(task, {}), resolve=True)
-    model = build_pipeline(task, cfg.model, task_cfg, cfg.seed)
+    min_count = int(data["train"]["label"].value_counts().min())
+    model = build_pipeline(task, cfg.model, task_cfg, cfg.seed, min_count)
     start = time.perf_counter()
     model.fit(inputs(data["train"]), data["train"]["label"].to_numpy())
     result = {"fit_seconds": time.perf_counter() - start}
@@ -114,6 +115,10 @@ def train(cfg: DictConfig) -> dict[str, dict]:
             results[task] = train_task(task, cfg, parent.info.run_id, params, commit)
             tracking.log_metrics({f"{task}.{k}": v for k, v in results[task].items()
                                   if k.startswith("test_") and isinstance(v, float)})
+        if cfg.tracking.register and set(tasks) == set(tracking.TASK_MODELS):
+            version, reason = tracking.log_combined(cfg.tracking.registered_prefix)
+            tracking.set_run_tags({"labeller_version": str(version), "labeller_reason": reason})
+            results["labeller"] = {"registered_version": version, "promotion_reason": reason}
     print_summary(results)
     return results
 
@@ -126,6 +131,9 @@ def print_summary(results: dict[str, dict]) -> None:
     for col in ("task", "accuracy", "macro-F1", "body F1", "version", "champion"):
         table.add_column(col)
     for task, r in results.items():
+        if task == "labeller":
+            table.add_row("newslabel (all four)", "", "", "", str(r["registered_version"]), r["promotion_reason"])
+            continue
         body = f"{r['test_body_f1']:.3f}" if "test_body_f1" in r else "—"
         table.add_row(task, f"{r['test_accuracy']:.3f}", f"{r['test_macro_f1']:.3f}", body,
                       str(r.get("registered_version", "—")), r.get("promotion_reason", "—"))
