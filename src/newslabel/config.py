@@ -16,16 +16,10 @@ def load_group(group: str, name: str = "default") -> DictConfig:
 
 
 def compose(config_name: str, overrides: list[str] | None = None) -> DictConfig:
-    """The resolved config Hydra would give `config_name` with these overrides, cwd = project root."""
+    """The resolved config Hydra would give `config_name` with these overrides, rooted at the project."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = hydra_compose(config_name=config_name, overrides=list(overrides or []), return_hydra_config=True)
-    from hydra.core.hydra_config import HydraConfig
-
-    HydraConfig.instance().set_config(cfg)
-    cfg.hydra.runtime.cwd = str(ROOT)
-    resolved = OmegaConf.to_container(cfg, resolve=True)
-    resolved.pop("hydra", None)
-    return OmegaConf.create(resolved)
+        cfg = hydra_compose(config_name=config_name, overrides=[f"paths.root={ROOT}", *(overrides or [])])
+    return OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))

@@ -117,7 +117,7 @@ def _role_frame(records: list[dict]) -> pd.DataFrame:
         for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
             r[c] = r[c] or ""
         r["link_density"] = float(r["link_density"] or 0.0)
-    return pd.DataFrame(rows, columns=list(ROLE_INPUT))
+    return pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
 
 
 def _decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:

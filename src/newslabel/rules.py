@@ -36,7 +36,7 @@ RELATIVE_TIME = re.compile(
     r"^(time)?\s*(\d+\s*(s|m|h|d|min|mins|minutes?|hrs?|hours?|days?|weeks?)\s+ago|\d+[mhd]|yesterday|just now)$", re.I)
 PROMO = re.compile(
     r"\b(download (the |our )?app|google play|newsletters?|subscribe|subscription|"
-    r"subscriber|sign up|free trial|ai features?|free articles?|log ?in to|get started|premium|unlimited access|"
+    r"subscriber|sign up|free trial|ai features?|powered by ai|ai-powered|free articles?|log ?in to|get started|premium|unlimited access|"
     r"bet responsibly|gamble|podcast|follow us|join (us|now|our)|digest|offer|per (week|month))\b|"
     r"app[- ]?store|play[- ]?store|\b18\+", re.I)
 COOKIE = re.compile(r"\b(cookies?|consent|accept all|reject all|manage (preferences|options|settings)|privacy settings)\b", re.I)
@@ -49,6 +49,7 @@ FOOTER = re.compile(
     r"(©|\(c\)\s*\d{4}|copyright|all rights reserved|privacy (policy|notice)|terms (of (use|service)|and conditions)|"
     r"contact us|about us|cookie policy|accessibility|careers|advertise with us|sitemap)", re.I)
 CAPTION = re.compile(r"(^(photo|image|picture|credit|file photo|pictured)\s*[:(]|\((image|photo|picture)s?\b|"
+                     r"\b(photo(graph)?|image|picture)s?( credit)?\s*:\s*\w|"
                      r"(getty images|/ ?reuters|ap photo|afp via|shutterstock)\)?$)", re.I)
 BYLINE = re.compile(r"^(by|words by|reporting by|posted (on|by)|published|updated|written by|editing by)\b", re.I)
 SENTENCE_END = re.compile(r"[.!?…'\"”’)\]]$")
@@ -102,6 +103,8 @@ def byline_pattern(ctx: PageContext, i: int, cues: Cues) -> str | None:
     if i > TITLE_ZONE or cues.related[i] or len(text.split()) > 16:
         return None
     source, when = parse_byline(text)
+    if BYLINE.match(text) and when:
+        return "byline"  # 'Published 4 Nov 2025 at 6.12pm | Updated …' reads like a sentence but is not one
     return "byline" if (when or source or BYLINE.match(text)) and not _prose(text) else None
 
 

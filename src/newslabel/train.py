@@ -48,7 +48,9 @@ def frames(task: str, cfg: DictConfig):
 
 
 def inputs(df: pd.DataFrame) -> pd.DataFrame:
-    return df.drop(columns=[c for c in LABEL_COLUMNS if c in df.columns])
+    """Model inputs: the dataset's columns less the labels; `line` as float, since HTML has none."""
+    out = df.drop(columns=[c for c in LABEL_COLUMNS if c in df.columns])
+    return out.astype({"line": "float64"}) if "line" in out else out
 
 
 def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):

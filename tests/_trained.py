@@ -1,0 +1,42 @@
+"""One training of the real configs on the shipped sample corpus, shared by the test modules.
+
+Trains once per test session into a temporary processed-data folder and MLflow store.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_CACHE: dict = {}
+
+
+@dataclass
+class Trained:
+    cfg: object
+    results: dict
+    mlruns: Path
+    processed: Path
+
+
+def overrides(tmp: Path, *extra: str) -> list[str]:
+    return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", *extra]
+
+
+def trained_sample(tmp_path_factory) -> Trained:
+    if "sample" not in _CACHE:
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        from newslabel.config import compose
+        from newslabel.train import train
+
+        tmp = tmp_path_factory.mktemp("trained")
+        cfg = compose("train", overrides(tmp))
+        _CACHE["sample"] = Trained(cfg, train(cfg), tmp / "mlruns", tmp / "processed")
+    return _CACHE["sample"]
+
+
+def seed_gold(shared: Path) -> list[tuple[int, str]]:
+    rows = (shared / "seeds" / "000_0eff458de775143f.roles.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return [(int(r.split("\t")[0]), r.split("\t")[1]) for r in rows]

@@ -1,0 +1,451 @@
+"""Ingest and segmentation: the seed page, the fixture pages, bad inputs, and the passages CLI."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newslabel import ingest
+from newslabel.corpus import read_pages
+from newslabel.passages import parse_date, split_glued_byline
+from newslabel.types import InputError
+
+AGG_TITLE = "Marrowby tidal barrier delayed again after council splits over costs"
+NEWS_TITLE = "Fenwick library to stay open until nine on Fridays"
+AGG_TEXTS = [
+    "logo",
+    AGG_TITLE,
+    AGG_TITLE,
+    "Coastline Daily07-05-2025",
+    "Work on the tidal barrier at Marrowby harbour has been postponed for a third time after councillors failed to "
+    "agree on who should pay for it.",
+    "The barrier was first proposed eleven years ago, when a winter storm pushed seawater into forty homes along the "
+    "quay.",
+    "Engineers now put the cost at 14 million pounds, twice the figure residents were given at the last public "
+    "meeting.",
+    "A spokesperson for the harbour trust called the delay disappointing but said surveys of the seabed would go ahead "
+    "this summer.",
+    "Try Our AI Features",
+    "Related Articles",
+    "Ferry operator adds a late sailing to the outer islands for the summer",
+    "time1 hour ago",
+]
+AGG_LINES = [1, 3, 5, 7, 9, 10, 11, 12, 14, 16, 18, 20]
+NEWS_TEXTS = [
+    "Home",
+    "Local",
+    NEWS_TITLE,
+    "By Ada Pennington | The Fenwick Courier | 3 November 2024",
+    "The central library in Fenwick will stay open until nine o'clock every Friday from next month, the town council "
+    "said.",
+    "Councillors approved the change after a survey found that most readers could only visit after work.",
+    "The extra hours will be paid for from the arts and leisure budget and will be reviewed in a year.",
+    "Photo: the reading room on a Friday evening",
+    "Friday",
+    "9am to 9pm",
+    "Related stories",
+    "Swimming pool reopens after a new roof is fitted",
+    "Saturday market moves back to the square",
+    "© 2024 The Fenwick Courier. All rights reserved.",
+]
+# The tag is the element that holds a passage's first text: a nav or related link inside <li> reports "a".
+NEWS_TAGS = ["a", "a", "h1", "p", "p", "p", "p", "figcaption", "td", "td", "h2", "a", "a", "p"]
+
+
+@pytest.fixture(scope="module")
+def pages_dir(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "pages"
+
+
+@pytest.fixture()
+def good(tmp_path: Path, pages_dir: Path) -> tuple[str, str]:
+    """Copies of the two good fixture pages in tmp_path (a text dump and an HTML page)."""
+    txt = tmp_path / "tiny-aggregator.txt"
+    html = tmp_path / "tiny-news.html"
+    shutil.copy(pages_dir / "tiny-aggregator.txt", txt)
+    shutil.copy(pages_dir / "tiny-news.html", html)
+    return str(txt), str(html)
+
+
+def _one(paths: list[str], **kw):
+    pages, errors = read_pages(paths, **kw)
+    assert errors == [], [str(e) for e in errors]
+    assert len(pages) == 1
+    return pages[0]
+
+
+# -- the seed page -----------------------------------------------------------------------------
+def test_seed_page_passages_match_gold_lines(seed_path: Path):
+    page = _one([str(seed_path)])
+    with seed_path.with_name(seed_path.name.replace(".txt", ".roles.tsv")).open(encoding="utf-8") as fh:
+        gold = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(page.passages) == 55
+    assert len(gold) == 55
+    assert [p.line for p in page.passages] == [int(row["line"]) for row in gold]
+    assert [p.index for p in page.passages] == list(range(55))
+    # The gold text column is a prefix of each passage (it is cut at 60 characters).
+    assert all(p.text.startswith(row["text"]) for p, row in zip(page.passages, gold))
+
+
+def test_seed_page_metadata(seed_path: Path):
+    page = _one([str(seed_path)])
+    assert page.doc_id == "000_0eff458de775143f"
+    assert page.kind == "text"
+    assert page.title == "Japan pulls out of talks with Trump administration after ‘being ordered to spend more on defence'"
+    assert page.source == "Independent"
+    assert page.date == "2025-06-21"
+
+
+# -- fixture pages ---------------------------------------------------------------------------
+def test_text_page_lines_and_metadata(pages_dir: Path):
+    path = str(pages_dir / "tiny-aggregator.txt")
+    page = _one([path])
+    assert (page.doc_id, page.source_path, page.kind) == ("tiny-aggregator", path, "text")
+    assert [p.text for p in page.passages] == AGG_TEXTS
+    assert [p.line for p in page.passages] == AGG_LINES
+    assert [p.index for p in page.passages] == list(range(12))
+    assert (page.title, page.source, page.date, page.url, page.site) == (
+        AGG_TITLE, "Coastline Daily", "2025-05-07", None, "pages")
+    # Text dumps carry no HTML structure.
+    assert {(p.tag, p.tag_path, p.class_tokens, p.link_density) for p in page.passages} == {("", "", "", 0.0)}
+
+
+def test_html_page_passages_in_order(pages_dir: Path):
+    page = _one([str(pages_dir / "tiny-news.html")])
+    assert (page.doc_id, page.kind) == ("tiny-news", "html")
+    assert [p.text for p in page.passages] == NEWS_TEXTS
+    assert [p.line for p in page.passages] == [None] * 14
+    assert [p.tag for p in page.passages] == NEWS_TAGS
+
+
+def test_html_page_drops_script_style_head_and_images(pages_dir: Path):
+    page = _one([str(pages_dir / "tiny-news.html")])
+    joined = " ".join(p.text for p in page.passages)
+    for gone in ("dataLayer", "tracking ready", "display: flex", "margin", "library.jpg"):
+        assert gone not in joined
+    # The <title> is head matter, not a passage.
+    assert "Library opens late on Fridays | The Fenwick Courier" not in joined
+
+
+def test_html_page_structure_features(pages_dir: Path):
+    page = _one([str(pages_dir / "tiny-news.html")])
+    p = page.passages
+    # "arts and leisure budget" (23 characters) is linked, in a 97-character paragraph.
+    assert p[6].link_density == round(23 / 97, 4) == 0.2371
+    assert p[6].link_density > 0
+    assert [x.link_density for x in p] == [1.0, 1.0, 0, 0, 0, 0, 0.2371, 0, 0, 0, 0, 1.0, 1.0, 0]
+    assert p[0].tag_path == "body>header>nav>ul>li>a"
+    assert p[0].class_tokens == "site header site nav main menu"
+    assert p[2].tag_path == "body>main>article>h1"
+    assert p[2].class_tokens == "story headline"
+    assert p[3].class_tokens == "story byline"
+    assert p[4].class_tokens == "story"
+    assert p[7].tag_path == "body>main>article>figure>figcaption"
+    assert p[8].class_tokens == "story opening hours"
+    assert p[8].tag_path == "body>main>article>table>tr>td"
+    assert p[11].tag_path == "body>main>aside>ul>li>a"
+    assert p[11].class_tokens == "related"
+    assert p[13].tag_path == "body>footer>p"
+    assert p[13].class_tokens == "site footer"
+
+
+def test_html_page_metadata(pages_dir: Path):
+    page = _one([str(pages_dir / "tiny-news.html")])
+    # No og:title, so the title is the <h1>, not the <title> with the site name appended.
+    assert page.title == NEWS_TITLE
+    assert page.source == "The Fenwick Courier"
+    assert page.date == "2024-11-03"
+    assert page.url is None
+    assert page.site == "pages"
+
+
+def test_jsonl_records(pages_dir: Path):
+    path = str(pages_dir / "records.jsonl")
+    pages, errors = read_pages([path])
+    assert [str(e) for e in errors] == [
+        f"{path}:3: not valid JSON (Expecting value at column 1)",
+        f"{path}:4: record has no 'text' or 'html' string field",
+    ]
+    assert [(e.path, e.line) for e in errors] == [(path, 3), (path, 4)]
+    assert [(p.doc_id, p.kind, p.source_path) for p in pages] == [("rec-text", "text", path), ("rec-html", "html", path)]
+    text, html = pages
+    assert [p.line for p in text.passages] == [1, 2, 3, 4, 5, 6]
+    assert text.passages[3].text == "By Tamsin Reddaway, 14 March 2025"
+    assert (text.title, text.source, text.date, text.url, text.site) == (
+        "Gales expected along the west coast as the weekend begins", None, "2025-03-14", None, "pages")
+    assert [p.text for p in html.passages] == [
+        "Bakery on Mill Lane wins regional bread prize",
+        "A family bakery on Mill Lane has won the regional prize for its sourdough, beating more than sixty other "
+        "entries.",
+        "The judges praised the crust and said the loaf kept well for several days after baking.",
+    ]
+    assert (html.title, html.date, html.url, html.site) == (
+        "Bakery on Mill Lane wins regional bread prize", "2025-02-28",
+        "https://www.quayside-post.test/food/bakery-prize", "quayside-post.test")
+
+
+def test_jsonl_record_errors_inline():
+    docs = list(ingest.read_jsonl_records("r.jsonl", '[1, 2]\n\n{"text": "no id"}\n{"id": 7, "text": "  "}\n'))
+    assert [str(d) for d in docs] == [
+        "r.jsonl:1: record is not a JSON object",
+        "r.jsonl:3: record has no 'id' field",
+        "r.jsonl:4: record 7 has empty text",
+    ]
+
+
+# -- expansion of folders and globs -----------------------------------------------------------------
+def test_expand_folder_glob_and_missing(pages_dir: Path):
+    d = str(pages_dir)
+    assert ingest.expand([d]) == [f"{d}/records.jsonl", f"{d}/tiny-aggregator.txt", f"{d}/tiny-news.html"]
+    assert ingest.expand([f"{d}/*.txt"]) == [f"{d}/tiny-aggregator.txt"]
+    assert ingest.expand([f"{d}/**/*.htm*"]) == [f"{d}/tiny-news.html"]
+    # Duplicates are dropped (first position kept); a path that matches nothing is kept for the error.
+    assert ingest.expand([f"{d}/tiny-news.html", d, "no/such.txt", f"{d}/nothing-*.txt"]) == [
+        f"{d}/tiny-news.html", f"{d}/records.jsonl", f"{d}/tiny-aggregator.txt", "no/such.txt"]
+
+
+def test_expand_folder_recurses_and_skips_unknown_suffixes(tmp_path: Path):
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    for name in ("a.txt", "notes.md", "b/c.htm", "b/deep/d.html.gz", "b/deep/e.jsonl", "b/image.png", "b/x.json"):
+        (tmp_path / name).write_bytes(b"x")
+    assert ingest.expand([str(tmp_path)]) == [
+        str(tmp_path / n) for n in ("a.txt", "b/c.htm", "b/deep/d.html.gz", "b/deep/e.jsonl")]
+
+
+def test_doc_id_for():
+    assert ingest.doc_id_for("a/b.html.gz") == "b"
+    assert ingest.doc_id_for("x/Page.HTM") == "Page"
+    assert ingest.doc_id_for("x/y.v2.txt") == "y.v2"
+    assert ingest.doc_id_for("x/y.dat") == "y"
+
+
+# -- bad inputs: one error each, and the good inputs still come back --------------------------------
+def _read_with_bad(good: tuple[str, str], bad: str, **kw) -> list[str]:
+    pages, errors = read_pages([good[0], bad, good[1]], **kw)
+    assert [p.doc_id for p in pages] == ["tiny-aggregator", "tiny-news"]
+    assert all(isinstance(e, InputError) for e in errors)
+    return [str(e) for e in errors]
+
+
+def test_empty_file(tmp_path: Path, good):
+    bad = tmp_path / "x.txt"
+    bad.write_bytes(b"")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: empty file"]
+    assert str(InputError("x.txt", "empty file")) == "x.txt: empty file"
+
+
+def test_whitespace_only_file(tmp_path: Path, good):
+    bad = tmp_path / "blank.txt"
+    bad.write_bytes(b"  \n\t\r\n   \n")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: empty file"]
+
+
+def test_binary_file(tmp_path: Path, good):
+    bad = tmp_path / "photo.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary file (contains NUL bytes), not text or HTML"]
+
+
+def test_control_characters_file(tmp_path: Path, good):
+    bad = tmp_path / "ctrl.txt"
+    bad.write_bytes(b"ab\x01\x02\x03\x04\x05\x06cd\x07\x08\x0e\x0f\x10ef")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary file (control characters), not text or HTML"]
+
+
+def test_windows_1252_file_decodes(tmp_path: Path, good):
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes("Le café du port rouvre ses portes\nIt’s “open” again – at last\n".encode("windows-1252"))
+    pages, errors = read_pages([good[0], str(legacy), good[1]])
+    assert errors == []
+    assert [p.doc_id for p in pages] == ["tiny-aggregator", "legacy", "tiny-news"]
+    assert [p.text for p in pages[1].passages] == ["Le café du port rouvre ses portes", "It’s “open” again – at last"]
+
+
+def test_declared_charset_is_used(tmp_path: Path):
+    page = tmp_path / "greek.html"
+    html = '<html><head><meta charset="iso-8859-7"></head><body><p>Καλημέρα από την Αθήνα</p></body></html>'
+    page.write_bytes(html.encode("iso-8859-7"))
+    assert [p.text for p in _one([str(page)]).passages] == ["Καλημέρα από την Αθήνα"]
+
+
+def test_utf16_and_bom_files_decode(tmp_path: Path):
+    u16 = tmp_path / "wide.txt"
+    u16.write_bytes("Première ligne\nSecond line\n".encode("utf-16"))
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes("\ufeffFirst line\nZweite Zeile: Grüße\n".encode())
+    pages, errors = read_pages([str(u16), str(bom)])
+    assert errors == []
+    assert [[p.text for p in page.passages] for page in pages] == [
+        ["Première ligne", "Second line"], ["First line", "Zweite Zeile: Grüße"]]
+
+
+def test_undecodable_bytes(tmp_path: Path, good):
+    bad = tmp_path / "mojibake.txt"
+    bad.write_bytes(b"Headline line\n" + b"\x81\x8d\x8f\x90\x9d" * 20 + b"\nmore text\n")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: cannot decode: not valid utf-8-sig, windows-1252"]
+
+
+def test_undecodable_bytes_lists_declared_charset(tmp_path: Path):
+    bad = tmp_path / "declared.html"
+    bad.write_bytes(b'<html><head><meta charset="ascii"></head><body><p>\x81\x8d\x8f</p></body></html>')
+    pages, errors = read_pages([str(bad)])
+    assert pages == []
+    assert [str(e) for e in errors] == [f"{bad}: cannot decode: not valid utf-8-sig, ascii, windows-1252"]
+
+
+def test_truncated_html(tmp_path: Path, good):
+    bad = tmp_path / "cut.html"
+    bad.write_text("<html><head><title>Cut</title></head><body><p>Hello, this page stops half way through a",
+                   encoding="utf-8")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: truncated HTML: <html> is never closed"]
+
+
+def test_html_without_text(tmp_path: Path, good):
+    bad = tmp_path / "blank.html"
+    bad.write_text("<html><body><div> </div><img src='a.png'><p>—</p></body></html>", encoding="utf-8")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: page 'blank' has no text passages"]
+
+
+def test_file_over_max_bytes(tmp_path: Path, good):
+    bad = tmp_path / "huge.txt"
+    bad.write_text("word " * 1000, encoding="utf-8")  # 5,000 bytes; the good pages are under 4,000
+    assert _read_with_bad(good, str(bad), max_bytes=4000) == [
+        f"{bad}: file is 5,000 bytes, over the 4,000-byte limit (ingest.max_bytes)"]
+
+
+def test_gzip_over_max_bytes_when_unpacked(tmp_path: Path, good):
+    bad = tmp_path / "bomb.txt.gz"
+    bad.write_bytes(gzip.compress(b"a line of words\n" * 500))  # 8,000 bytes unpacked, far fewer packed
+    assert bad.stat().st_size < 4000
+    assert _read_with_bad(good, str(bad), max_bytes=4000) == [
+        f"{bad}: unpacks to 8,000 bytes, over the 4,000-byte limit (ingest.max_bytes)"]
+
+
+def test_missing_path_and_folder_path(tmp_path: Path, good):
+    missing = tmp_path / "gone.txt"
+    errors = _read_with_bad(good, str(missing))
+    assert errors == [f"{missing}: no such file"]
+    with pytest.raises(InputError) as exc:
+        ingest.read_bytes(str(tmp_path / "sub"))
+    assert str(exc.value) == f"{tmp_path / 'sub'}: no such file"
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(InputError) as exc:
+        ingest.read_bytes(str(tmp_path / "sub"))
+    assert str(exc.value) == f"{tmp_path / 'sub'}: not a regular file"
+
+
+def test_gzip_good_and_truncated(tmp_path: Path, good, pages_dir: Path):
+    packed = gzip.compress((pages_dir / "tiny-aggregator.txt").read_bytes())
+    ok = tmp_path / "copy.txt.gz"
+    ok.write_bytes(packed)
+    page = _one([str(ok)])
+    assert (page.doc_id, page.kind, [p.text for p in page.passages]) == ("copy", "text", AGG_TEXTS)
+    bad = tmp_path / "cut.txt.gz"
+    bad.write_bytes(packed[: len(packed) // 2])
+    assert _read_with_bad(good, str(bad)) == [
+        f"{bad}: truncated or corrupt gzip (Compressed file ended before the end-of-stream marker was reached)"]
+
+
+def test_unknown_suffix_is_sniffed(tmp_path: Path):
+    html = tmp_path / "saved.dat"
+    html.write_text("<html><body><p>Sniffed as HTML because of its tags.</p></body></html>", encoding="utf-8")
+    text = tmp_path / "plain.dat"
+    text.write_text("Just a line of plain text\n", encoding="utf-8")
+    pages, errors = read_pages([str(html), str(text)])
+    assert errors == []
+    assert [(p.doc_id, p.kind, p.passages[0].text) for p in pages] == [
+        ("saved", "html", "Sniffed as HTML because of its tags."), ("plain", "text", "Just a line of plain text")]
+
+
+def test_all_bad_inputs_in_one_call(tmp_path: Path, good):
+    (tmp_path / "e.txt").write_bytes(b"")
+    (tmp_path / "n.txt").write_bytes(b"a\x00b")
+    pages, errors = read_pages([str(tmp_path / "e.txt"), good[0], str(tmp_path / "n.txt"), str(tmp_path / "m.txt"),
+                                good[1]])
+    assert [p.doc_id for p in pages] == ["tiny-aggregator", "tiny-news"]
+    assert [str(e) for e in errors] == [
+        f"{tmp_path / 'e.txt'}: empty file",
+        f"{tmp_path / 'n.txt'}: binary file (contains NUL bytes), not text or HTML",
+        f"{tmp_path / 'm.txt'}: no such file",
+    ]
+
+
+# -- the passages CLI --------------------------------------------------------------------------------
+def _cli(repo_root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "src.passages", *args], cwd=repo_root, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_cli_reports_bad_inputs_and_writes_good_pages(repo_root: Path, tmp_path: Path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    cut = tmp_path / "cut.html"
+    cut.write_text("<html><body><p>Hello", encoding="utf-8")
+    missing = tmp_path / "missing.txt"
+    out = tmp_path / "out" / "passages.jsonl"
+    agg, news = "tests/fixtures/pages/tiny-aggregator.txt", "tests/fixtures/pages/tiny-news.html"
+    proc = _cli(repo_root, agg, str(empty), news, str(cut), str(missing), "--out", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"error: {empty}: empty file",
+        f"error: {cut}: truncated HTML: <html> is never closed",
+        f"error: {missing}: no such file",
+        f"26 passages from 2 pages written to {out}; 3 inputs failed",
+    ]
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 26
+    assert [(r["doc_id"], r["index"]) for r in records] == (
+        [("tiny-aggregator", i) for i in range(12)] + [("tiny-news", i) for i in range(14)])
+    assert [r["text"] for r in records] == AGG_TEXTS + NEWS_TEXTS
+    first = records[0]
+    assert {k: first[k] for k in ("doc_id", "source_path", "index", "line", "text", "title", "source", "date")} == {
+        "doc_id": "tiny-aggregator", "source_path": agg, "index": 0, "line": 1, "text": "logo",
+        "title": AGG_TITLE, "source": "Coastline Daily", "date": "2025-05-07"}
+    last = records[-1]
+    assert {k: last[k] for k in ("doc_id", "source_path", "index", "line", "title", "source", "date", "tag")} == {
+        "doc_id": "tiny-news", "source_path": news, "index": 13, "line": None, "title": NEWS_TITLE,
+        "source": "The Fenwick Courier", "date": "2024-11-03", "tag": "p"}
+
+
+def test_cli_exit_zero_with_only_good_files(repo_root: Path, tmp_path: Path):
+    out = tmp_path / "p.jsonl"
+    proc = _cli(repo_root, "tests/fixtures/pages/tiny-*", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [f"26 passages from 2 pages written to {out}; 0 inputs failed"]
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 26
+
+
+# -- dates and bylines ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "iso"), [
+    ("2024-11-03T08:15:00Z", "2024-11-03"),
+    ("3 November 2024", "2024-11-03"),
+    ("Updated 1st Jan 2023", "2023-01-01"),
+    ("Nov. 3rd, 2024", "2024-11-03"),
+    ("Published March 14, 2025 at 9am", "2025-03-14"),
+    ("07/05/2025", "2025-05-07"),  # day first
+    ("12/25/2024", "2024-12-25"),  # month first, because 25 cannot be a month
+    ("31/02/2024", None),  # no 31 February
+    ("no date here", None),
+])
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Coastline Daily07-05-2025", ("Coastline Daily", "2025-05-07")),
+    ("Independent21-06-2025", ("Independent", "2025-06-21")),
+    ("The Harbour Times (Wales)3.4.2025", ("The Harbour Times (Wales)", "2025-04-03")),
+    ("Fenwick Courier 14/03/2025", ("Fenwick Courier", "2025-03-14")),
+    ("Source 99-99-2025", None),
+    ("21-06-2025", None),
+    ("Just a normal sentence", None),
+])
+def test_split_glued_byline(line, expected):
+    assert split_glued_byline(line) == expected
