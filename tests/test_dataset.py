@@ -65,7 +65,7 @@ def test_assign_splits_deterministic_and_grouped():
     first = assign_splits(groups, test=0.2, validation=0.1, seed=13)
     assert first == assign_splits(list(groups), test=0.2, validation=0.1, seed=13)
     where = defaultdict(set)
-    for g, s in zip(groups, first):
+    for g, s in zip(groups, first, strict=True):
         where[g].add(s)
     assert all(len(s) == 1 for s in where.values())
     assert set(first) == set(SPLITS)

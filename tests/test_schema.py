@@ -79,7 +79,8 @@ def test_normalise_and_is_body():
 def test_unknown_role_label_message():
     with pytest.raises(ValueError) as exc:
         ROLE.check("headline")
-    assert str(exc.value) == "unknown role label 'headline'; expected one of title, byline, body, related, promo, chrome"
+    assert str(exc.value) == (
+        "unknown role label 'headline'; expected one of title, byline, body, related, promo, chrome")
     with pytest.raises(ValueError) as exc:
         schema.is_body("Body")
     assert str(exc.value) == "unknown role label 'Body'; expected one of title, byline, body, related, promo, chrome"

@@ -129,15 +129,18 @@ def _decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:
 def load_labeller(model: str | None = None, tracking_uri: str | None = None, mlruns: str | None = None) -> Labeller:
     """The labeller from the registry champions (default), a combined `newslabel` model URI, or a local path.
 
+    The store is mlruns/ of the project unless `mlruns` or $NEWSLABEL_MLRUNS names another.
     `model` may be `models:/newslabel@champion`, `models:/newslabel/3`, `runs:/<id>/labeller`, or a
     folder saved by MLflow. Raises ModelLoadError with a one-line reason when it cannot be loaded.
     """
     from . import tracking
 
     if tracking_uri is None:
+        import os
+
         from .config import ROOT
 
-        tracking.configure(mlruns or ROOT / "mlruns")
+        tracking.configure(mlruns or os.environ.get("NEWSLABEL_MLRUNS") or ROOT / "mlruns")
     else:
         tracking.set_uri(tracking_uri)
     if model is None:

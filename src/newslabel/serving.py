@@ -34,7 +34,8 @@ class NewslabelModel(mlflow.pyfunc.PythonModel):
         for n, rec in enumerate(frame.to_dict("records")):
             doc_id = str(rec.get("id") or f"page-{n}")
             rows.extend(label_page_rows(self.labeller, rec.get("text"), doc_id, rec.get("url")))
-        return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
+        out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS, dtype=object)
+        return out.where(out.notna(), None)  # JSON null, not NaN, for missing labels and errors
 
 
 def label_page_rows(labeller, text, doc_id: str, url: str | None = None) -> list[dict]:
