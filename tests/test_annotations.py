@@ -238,8 +238,6 @@ def test_label_studio_round_trip(pages, tiny_path):
     assert apply_annotations(pages, back) == gold
 
 
-@pytest.mark.xfail(strict=True, reason="bug: ingest.expand skips .json in folders, so a folder's Label Studio "
-                                       "exports are never loaded (and .txt/.html files there are read as JSONL)")
 def test_load_annotations_folder_with_label_studio_export(tmp_path: Path, tiny_path, export_path):
     shutil.copy(tiny_path, tmp_path / "tiny.jsonl")
     shutil.copy(export_path, tmp_path / "export.json")

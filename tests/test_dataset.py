@@ -222,8 +222,6 @@ def test_save_task_label_names_are_the_labels_present(built, tmp_path: Path):
     assert train.num_rows == 10
 
 
-@pytest.mark.xfail(strict=True, reason="bug: save_task writes 0 shards for an empty split, which load_from_disk "
-                                       "cannot read (IndexError in concat_tables)")
 def test_load_task_with_empty_splits(built, tmp_path: Path):
     save_task("topic", "fixtures", built.rows["topic"], tmp_path)
     dsd, _ = load_task("topic", "fixtures", tmp_path)

@@ -66,7 +66,7 @@ def _annotation(path: str, n: int, rec: dict) -> Annotation:
 def load_annotations(paths: Iterable[str]) -> list[Annotation]:
     """Annotations from JSONL files or Label Studio JSON exports (files, folders, globs)."""
     out: list[Annotation] = []
-    for path in expand(paths):
+    for path in expand(paths, suffixes=(".jsonl", ".json")):
         text = Path(path).read_text(encoding="utf-8")
         if path.endswith(".json"):
             out.extend(from_label_studio(path, json.loads(text)))

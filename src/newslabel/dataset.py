@@ -124,6 +124,11 @@ def to_dataset_dict(task: str, rows: dict[str, list[dict]], label_names: tuple[s
         ds = Dataset.from_dict(table)
         ds = ds.cast_column("label", ClassLabel(names=list(names))) if data else ds
         out[split] = ds
+    # Empty splits (common for topic/stance/bias on small corpora) take the schema of a full one.
+    ref = next((ds.features for ds in out.values() if ds.num_rows), None)
+    if ref is not None:
+        out = {s: ds.cast(ref) if ds.num_rows else Dataset.from_dict({c: [] for c in ref}, features=ref)
+               for s, ds in out.items()}
     return DatasetDict(out)
 
 
@@ -137,7 +142,7 @@ def save_task(task: str, source: str, rows: dict[str, list[dict]], out_dir: Path
     names = label_names or tuple(sorted({r["label"] for s in rows.values() for r in s}, key=_label_order(task)))
     dsd = to_dataset_dict(task, rows, names)
     path = out_dir / task / source
-    dsd.save_to_disk(str(path))
+    dsd.save_to_disk(str(path), num_shards={s: 1 for s, ds in dsd.items() if ds.num_rows == 0})
     counts = label_counts(rows)
     summary = {"task": task, "source": source, "digest": digest(rows), "labels": list(names),
                "counts": {s: dict(sorted(c.items())) for s, c in counts.items()},

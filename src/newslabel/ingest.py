@@ -41,7 +41,7 @@ class RawDoc:
     url: str | None = None
 
 
-def expand(paths: Iterable[str]) -> list[str]:
+def expand(paths: Iterable[str], suffixes: tuple[str, ...] | None = None) -> list[str]:
     """Files, folders (recursively, known suffixes) and globs -> sorted unique file paths.
 
     A path that matches nothing is returned as is, so reading it reports the error.
@@ -52,10 +52,15 @@ def expand(paths: Iterable[str]) -> list[str]:
         for m in matches:
             path = Path(m)
             if path.is_dir():
-                out.extend(str(f) for f in sorted(path.rglob("*")) if f.is_file() and _kind_of(f) is not None)
+                out.extend(str(f) for f in sorted(path.rglob("*")) if f.is_file() and _wanted(f, suffixes))
             else:
                 out.append(m)
     return list(dict.fromkeys(out))
+
+
+def _wanted(path: Path, suffixes: tuple[str, ...] | None) -> bool:
+    """Folder members to keep: the given suffixes, else any page kind ingest reads."""
+    return path.name.lower().endswith(suffixes) if suffixes else _kind_of(path) is not None
 
 
 def _kind_of(path: Path) -> str | None:
