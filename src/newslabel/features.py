@@ -23,7 +23,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .context import TemplateStats, norm_line, page_context
-from .rules import RULES, RuleModel, SENTENCE_END, apply_rules, page_cues
+from .rules import RULES, SENTENCE_END, RuleModel, apply_rules, page_cues
 from .schema import ROLE
 
 _WORD = re.compile(r"\w+")

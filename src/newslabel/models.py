@@ -90,7 +90,7 @@ class SequenceSmoother(BaseEstimator, ClassifierMixin):
         idx = {c: k for k, c in enumerate(self.classes_)}
         k = len(self.classes_)
         trans, start = np.ones((k, k)), np.ones(k)
-        for doc, labels in _by_page(X, y):
+        for _, labels in _by_page(X, y):
             start[idx[labels[0]]] += 1
             for a, b in zip(labels[:-1], labels[1:]):
                 trans[idx[a], idx[b]] += 1

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .context import PageContext, norm_line
+from .context import PageContext
 from .passages import parse_byline
 from .schema import ROLE
 
