@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import tracking
 from .dataset import load_task
-from .evaluate import metrics, write_reports
+from .evaluate import fnc_score, metrics, write_reports
 from .models import build_pipeline
 
 LABEL_COLUMNS = ("label", "label_source", "confidence")
@@ -69,6 +69,9 @@ def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):
             pred = model.classes_[proba.argmax(axis=1)]
             preds[split] = (pred, proba.max(axis=1))
             result.update(metrics(df["label"].tolist(), pred.tolist(), labels, prefix))
+            if task == "stance":
+                raw, best = fnc_score(df["label"].tolist(), pred.tolist())
+                result.update({f"{prefix}fnc_score": raw, f"{prefix}fnc_relative": raw / best})
     return model, result, preds
 
 
