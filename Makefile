@@ -7,6 +7,8 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
+export HF_DATASETS_DISABLE_PROGRESS_BARS := 1
 
 .PHONY: venv train test dataset lint ui clean
 

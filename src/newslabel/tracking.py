@@ -21,6 +21,7 @@ def configure(mlruns: str | Path) -> str:
     """Point MLflow at mlruns/mlflow.db (creating mlruns/) and return the tracking URI."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
 
     root = Path(mlruns).resolve()
