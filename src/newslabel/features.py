@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -141,12 +142,12 @@ def _main_block(prose: list[bool]) -> tuple[int, int]:
 def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool = True) -> list[list[float]]:
     ctx = page_context(page, stats)
     cues = page_cues(ctx)
-    votes = apply_rules(ctx)
+    votes = apply_rules(ctx, cues)
     vote_model = RuleModel()
     combined = [vote_model.predict_one(v)[0] for v in votes]
     prose = [_prose(t) for t in ctx.texts]
     b0, b1 = _main_block(prose)
-    counts = pd.Series([norm_line(t) for t in ctx.texts]).value_counts().to_dict()
+    counts = Counter(norm_line(t) for t in ctx.texts)
     title_tokens = _tokens(ctx.title or "")
     n = ctx.n
     rule_names = list(RULES)

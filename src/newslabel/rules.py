@@ -189,9 +189,9 @@ RULES: dict[str, Callable[[PageContext, int, Cues], str | None]] = {
 }
 
 
-def apply_rules(ctx: PageContext) -> list[dict[str, str]]:
+def apply_rules(ctx: PageContext, cues: Cues | None = None) -> list[dict[str, str]]:
     """For each passage, {rule name: role} for the rules that fired."""
-    cues = page_cues(ctx)
+    cues = cues or page_cues(ctx)
     votes = []
     for i in range(ctx.n):
         fired = {}
