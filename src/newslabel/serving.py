@@ -23,9 +23,11 @@ class NewslabelModel(mlflow.pyfunc.PythonModel):
         import json
 
         from .predict import Labeller
+        from .tracking import load_task_model
 
         versions = json.loads(open(context.artifacts["versions"]).read())
-        models = {t: mlflow.sklearn.load_model(context.artifacts[t]) for t in TASKS if t in context.artifacts}
+        # Each task's model in its own flavour (scikit-learn or transformers).
+        models = {t: load_task_model(context.artifacts[t]) for t in TASKS if t in context.artifacts}
         self.labeller = Labeller(models, versions)
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:

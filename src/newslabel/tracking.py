@@ -7,6 +7,7 @@ mlruns/mlflow.db and artifacts under mlruns/artifacts/<experiment>. Open it with
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 from contextlib import contextmanager
@@ -103,10 +104,55 @@ def log_dataset(frame, summary: dict, context: str) -> None:
     mlflow.log_input(ds, context=context)
 
 
-def pip_requirements() -> list[str]:
+def pip_requirements(kind: str = "sklearn") -> list[str]:
+    """The logged models' requirements; `transformer` adds torch, transformers and their kin."""
     from importlib.metadata import version
 
-    return [f"{p}=={version(p)}" for p in ("scikit-learn", "pandas", "numpy", "scipy", "lxml", "cloudpickle")]
+    out = [f"{p}=={version(p)}" for p in ("scikit-learn", "pandas", "numpy", "scipy", "lxml", "cloudpickle")]
+    if kind == "transformer":
+        from .transformer import pip_requirements as transformer_requirements
+
+        out += transformer_requirements()
+    return out
+
+
+def log_model(model, input_example, registered_name: str | None, kind: str = "sklearn"):
+    """Log (and register) a task model in the flavour of its kind: `sklearn` or `transformer`."""
+    if kind == "transformer" or getattr(model, "mlflow_flavor", None) == TRANSFORMERS:
+        return log_transformer_model(model, input_example, registered_name)
+    return log_sklearn_model(model, input_example, registered_name)
+
+
+def log_transformer_model(model, input_example, registered_name: str | None):
+    """Log (and register) a `TransformerClassifier` with MLflow's transformers flavour (text-classification).
+
+    The flavour keeps the Hugging Face model and tokenizer; the model config carries the classifier's settings
+    and label order, so `load_task_model` rebuilds the same estimator. The input example is what the
+    flavour's own pyfunc reads: passages, or {"text", "text_pair"} pairs for stance and role.
+    """
+    import json
+    import tempfile
+
+    import mlflow
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    mlflow.set_tags({f"transformer.{k}": str(v) for k, v in model.training_summary().items()})
+    example = model.pipeline_example(input_example)
+    proba = model.predict_proba(input_example)
+    output = pd.DataFrame({"label": model.classes_[proba.argmax(axis=1)].astype(str), "score": proba.max(axis=1)})
+    signature = infer_signature(example, output)  # what the flavour's pipeline pyfunc reads and answers
+    with tempfile.TemporaryDirectory() as tmp:
+        history = Path(tmp) / "training_history.json"
+        history.write_text(json.dumps(getattr(model, "history_", []), indent=1))
+        mlflow.log_artifact(str(history))
+    return mlflow.transformers.log_model(
+        model.components(), name="model", task="text-classification",
+        signature=signature, input_example=example, registered_model_name=registered_name,
+        pip_requirements=pip_requirements("transformer"),
+        model_config={"truncation": True, "max_length": int(model.settings.max_length)},
+        metadata={"newslabel_kind": "transformer", "newslabel_task": model.settings.task},
+    )
 
 
 def log_sklearn_model(model, input_example, registered_name: str | None):
@@ -174,18 +220,41 @@ def set_uri(uri: str) -> None:
 
 TASK_MODELS = ("role", "topic", "stance", "bias")
 COMBINED = "newslabel"
+TRANSFORMERS = "transformers"
 
 
-def _load_sklearn(uri: str):
+def model_flavors(uri: str) -> set[str]:
+    """The flavours in a logged model's MLmodel (registry URI, runs:/ URI or local folder)."""
+    from mlflow.models import Model
+
+    return set(Model.load(uri).flavors)
+
+
+def load_task_model(uri: str):
+    """A task model of either flavour, as an estimator with `predict_proba` and `classes_`.
+
+    scikit-learn models load as they were fitted; transformers models are rebuilt into a
+    `TransformerClassifier`. A model that cannot be loaded raises ModelLoadError with a one-line reason.
+    """
     import mlflow
     from mlflow.exceptions import MlflowException
 
     from .predict import ModelLoadError
 
     try:
+        if TRANSFORMERS in model_flavors(uri):
+            from .transformer import TransformerClassifier, quiet_loading
+
+            quiet_loading()
+            logging.getLogger("mlflow.transformers").setLevel(logging.WARNING)  # not "resolved as" per model
+            parts = mlflow.transformers.load_model(uri, return_type="components")
+            return TransformerClassifier.from_components(parts["model"], parts["tokenizer"])
         return mlflow.sklearn.load_model(uri)
-    except (MlflowException, OSError) as exc:
+    except (MlflowException, OSError, ImportError, ValueError) as exc:
         raise ModelLoadError(f"{uri}: cannot load model ({str(exc).splitlines()[0]})") from None
+
+
+_load_sklearn = load_task_model  # the former name: it now loads either flavour
 
 
 def champion_uris(prefix: str = "newslabel-") -> dict[str, tuple[str, str]]:
@@ -209,7 +278,7 @@ def load_champions(prefix: str = "newslabel-"):
     uris = champion_uris(prefix)
     if "role" not in uris:
         raise ModelLoadError(f"models:/{prefix}role@{CHAMPION}: no champion registered; run `python -m src.train`")
-    return Labeller({t: _load_sklearn(u) for t, (u, _) in uris.items()}, {t: v for t, (_, v) in uris.items()})
+    return Labeller({t: load_task_model(u) for t, (u, _) in uris.items()}, {t: v for t, (_, v) in uris.items()})
 
 
 def load_combined(uri: str):
@@ -259,10 +328,11 @@ def log_combined(prefix: str = "newslabel-") -> tuple[str | None, str]:
         with open(vpath, "w") as fh:
             json.dump(versions, fh)
         example = pd_example()
+        kind = "transformer" if any(TRANSFORMERS in model_flavors(u) for u, _ in uris.values()) else "sklearn"
         info = mlflow.pyfunc.log_model(
             name="labeller", python_model=NewslabelModel(),
             artifacts={**{t: u for t, (u, _) in uris.items()}, "versions": vpath},
-            input_example=example, registered_model_name=COMBINED, pip_requirements=pip_requirements(),
+            input_example=example, registered_model_name=COMBINED, pip_requirements=pip_requirements(kind),
         )
     version = str(info.registered_model_version)
     client.set_model_version_tag(COMBINED, version, "bundle", json.dumps(versions, sort_keys=True))

@@ -59,7 +59,10 @@ def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):
     min_count = int(data["train"]["label"].value_counts().min())
     model = build_pipeline(task, cfg.model, task_cfg, cfg.seed, min_count)
     start = time.perf_counter()
-    model.fit(inputs(data["train"]), data["train"]["label"].to_numpy())
+    fit_params = {}
+    if getattr(model, "uses_eval_set", False) and len(data["validation"]):  # early stopping on validation
+        fit_params["eval_set"] = (inputs(data["validation"]), data["validation"]["label"].to_numpy())
+    model.fit(inputs(data["train"]), data["train"]["label"].to_numpy(), **fit_params)
     result = {"fit_seconds": time.perf_counter() - start}
     preds = {}
     for split, prefix in (("validation", "val_"), ("test", "test_")):
@@ -92,7 +95,8 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
             tracking.log_artifacts(write_reports(Path(tmp), test["label"].tolist(), pred.tolist(), labels,
                                                  test, score))
         example = inputs(test).head(5) if task != "role" else inputs(test)[test["doc_id"] == test["doc_id"].iloc[0]]
-        info = tracking.log_sklearn_model(model, example, name if cfg.tracking.register else None)
+        info = tracking.log_model(model, example, name if cfg.tracking.register else None,
+                                  kind=cfg.model.get("kind", "sklearn"))
         primary = cfg.tasks[task].primary_metric
         result["registered_version"] = info.registered_model_version
         if cfg.tracking.register:
