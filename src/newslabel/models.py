@@ -27,14 +27,14 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from sklearn.svm import LinearSVC
 
-from .features import PairFeatures, RoleContext, TextColumn
+from .features import Deduplicated, PairFeatures, RoleContext, TextColumn
 
 
-def _tfidf(column: str, cfg, analyzer: str) -> Pipeline:
+def _tfidf(column: str, cfg, analyzer: str, dedup: bool = False) -> Pipeline:
     ngrams = tuple(cfg.word_ngrams if analyzer == "word" else cfg.char_ngrams)
     vec = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, min_df=cfg.min_df, sublinear_tf=cfg.sublinear_tf,
                           max_features=cfg.max_features, lowercase=True, dtype=np.float32)
-    return make_pipeline(TextColumn(column), vec)
+    return make_pipeline(TextColumn(column), Deduplicated(vec) if dedup else vec)
 
 
 def _classifier(cfg, seed: int, min_class_count: int | None = None):
@@ -67,9 +67,11 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         from .transformer import TransformerClassifier
 
         return TransformerClassifier.from_config(task, cfg, seed)
-    parts = [("word", _tfidf("text", cfg, "word")), ("char", _tfidf("text", cfg, "char_wb"))]
+    # Stance pairs repeat each body (FNC-1: ~24 headlines a body): vectorise every distinct text once.
+    dedup = bool(task_cfg.get("dedup_texts", False))
+    parts = [("word", _tfidf("text", cfg, "word", dedup)), ("char", _tfidf("text", cfg, "char_wb", dedup))]
     if task == "stance":
-        parts += [("headline", _tfidf("headline", cfg, "word")), ("pair", PairFeatures())]
+        parts += [("headline", _tfidf("headline", cfg, "word", dedup)), ("pair", PairFeatures())]
     if task == "role" and task_cfg.get("context", True):
         ctx = make_pipeline(RoleContext(template_dropout=task_cfg.get("template_dropout", 0.5),
                                         use_html=task_cfg.get("use_html", True)), MaxAbsScaler())
