@@ -76,6 +76,10 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         ctx = make_pipeline(RoleContext(template_dropout=task_cfg.get("template_dropout", 0.5),
                                         use_html=task_cfg.get("use_html", True)), MaxAbsScaler())
         parts.append(("context", ctx))
+    if task == "role" and cfg.get("html_features"):
+        from .html_features import html_part
+
+        parts.append(html_part(cfg.html_features))
     pipe = Pipeline([("features", FeatureUnion(parts)), ("clf", _classifier(cfg, seed, min_class_count))])
     if task == "role" and task_cfg.get("smoothing", "none") == "hmm":
         return SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))

@@ -1,0 +1,29 @@
+"""python -m src.benchmark NAME|all [--limit N]: our models vs peers on the public sets (configs/benchmark.yaml).
+
+NAME is webextract, bbc, agnews, fnc1 or babe. Runs log to the MLflow experiments benchmark-NAME and a full run
+regenerates docs/benchmarks.md. A benchmark whose data is not in ../shared/data is skipped with a message.
+"""
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(add_completion=False, help=__doc__)
+
+
+@app.command()
+def main(
+    names: list[str] = typer.Argument(..., help="webextract, bbc, agnews, fnc1, babe or all"),
+    limit: int = typer.Option(0, "--limit", help="smoke run: N pages per split (webextract), N items per label"),
+    shared: Path = typer.Option(None, "--shared", help="the shared folder (default: ../shared beside the checkout)"),
+    mlruns: Path = typer.Option(None, "--mlruns", help="the MLflow store folder (default: mlruns/)"),
+    docs: Path = typer.Option(None, "--docs", help="where to write the tables (default: docs/benchmarks.md; "
+                                                   "a --limit run writes them only when this is given)"),
+) -> None:
+    from newslabel.benchmark import main as run
+
+    raise typer.Exit(run(names, limit=limit, shared=shared, mlruns=mlruns, docs=docs))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,234 @@
+"""Benchmark harness: the passage-level scorer, the FNC-1 score, the peers and a smoke run of each benchmark.
+
+The scorer cases are small original pages whose expected labels were counted by hand. The checks against the
+READMEs' figures and the smoke runs read ../shared/data in place and skip where it is absent.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from newslabel import benchmark, peers
+from newslabel.evaluate import fnc_score
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+
+
+def need(folder: str) -> Path:
+    path = DATA / folder
+    if not path.is_dir():
+        pytest.skip(f"{path} not found (public data lives in ../shared/data beside the checkout)")
+    return path
+
+
+# -- tokens and the passage-level rule (hand-counted) -----------------------------------------
+def test_tokens_nfkc_casefold_and_cjk():
+    # NFKC: full-width letters -> ASCII, "½" -> "1⁄2" (so "3½" is "31⁄2": tokens 31 and 2); casefold: ß -> ss
+    assert peers.tokens("ＡＢＣ Straße, 3½ — OK!") == ["abc", "strasse", "31", "2", "ok"]
+    assert peers.tokens("東京で雨 ｶﾀｶﾅ") == ["東", "京", "で", "雨", "カ", "タ", "カ", "ナ"]
+    assert peers.tokens("snake_case co-op") == ["snake", "case", "co", "op"]
+    assert peers.tokens("— … !") == []
+
+
+def test_score_passages_marks_the_aligned_article():
+    passages = ["Home", "World news", "The mayor opened the new bridge on Friday.",
+                "Traffic will flow from Monday.", "More world news"]
+    extracted = "The mayor opened the new bridge on Friday.\nTraffic will flow from Monday."
+    assert peers.score_passages(passages, extracted) == [False, False, True, True, False]
+
+
+def test_alignment_keeps_order_so_menu_words_stay_boilerplate():
+    # "News" and the first "Sport" also occur in the article, but the alignment is order-preserving:
+    # the article sentence is matched as one block, the menu items before it are not matched.
+    passages = ["News", "Sport", "Sport stars met the News team today."]
+    assert peers.score_passages(passages, "Sport stars met the News team today.") == [False, False, True]
+    assert peers.passage_coverage(passages, "Sport stars met the News team today.") == [0.0, 0.0, 1.0]
+
+
+def test_half_covered_passage_is_body_and_below_half_is_not():
+    # "Photo: J. Smith / Agency" has 4 tokens (photo, j, smith, agency); 2 matched = 0.5 -> body.
+    assert peers.passage_coverage(["Council votes yes", "Photo: J. Smith / Agency"],
+                                  "Council votes yes. Photo: J.") == [1.0, 0.5]
+    assert peers.score_passages(["Council votes yes", "Photo: J. Smith / Agency"],
+                                "Council votes yes. Photo: J.") == [True, True]
+    # "Read more about storms here": 5 tokens, "read more" matched = 0.4 -> boilerplate (body at threshold 0.4).
+    passages = ["Storm warning issued for the coast", "Read more about storms here"]
+    extracted = "Storm warning issued for the coast tonight. Read more"
+    assert peers.passage_coverage(passages, extracted) == [1.0, 0.4]
+    assert peers.score_passages(passages, extracted) == [True, False]
+    assert peers.score_passages(passages, extracted, threshold=0.4) == [True, True]
+
+
+def test_cjk_characters_are_tokens_of_their_own():
+    assert peers.score_passages(["東京で雨", "ログイン"], "東京で雨が降った") == [True, False]
+
+
+def test_empty_output_and_tokenless_passages_are_boilerplate():
+    assert peers.score_passages(["A line of text.", "—"], "") == [False, False]
+    assert peers.score_passages(["A line of text.", "—"], "A line of text.") == [True, False]
+
+
+def test_heuristic_needs_five_tokens_and_a_sentence_mark():
+    lines = ["Home", "Short line.", "This sentence has five tokens.", "Five tokens but no mark here",
+             "東京で雨が降った。"]
+    assert peers.heuristic(lines) == [False, False, True, False, True]
+
+
+def test_passage_metrics_hand_counted():
+    gold = [True, True, True, False, False, False, False]
+    pred = [True, True, False, True, False, False, False]
+    m = benchmark.passage_metrics(gold, pred)  # tp 2, fn 1, fp 1, tn 3
+    assert m["precision_body"] == pytest.approx(2 / 3)
+    assert m["recall_body"] == pytest.approx(2 / 3)
+    assert m["body_f1"] == pytest.approx(2 / 3)
+    assert m["f1_boilerplate"] == pytest.approx(6 / 8)
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.75) / 2)
+    assert m["accuracy"] == pytest.approx(5 / 7)
+    none = benchmark.passage_metrics([True, False], [False, False])
+    assert none["precision_body"] == 0.0 and none["body_f1"] == 0.0 and none["accuracy"] == 0.5
+
+
+def test_page_bootstrap_interval():
+    gold, pred, pages = [True, False, True, False], [True, False, True, False], ["a", "a", "b", "b"]
+    assert benchmark.page_bootstrap(gold, pred, pages, 200) == (1.0, 1.0)
+    lo, hi = benchmark.page_bootstrap([True, True], [True, False], ["a", "b"], 500, seed=1)
+    assert lo == 0.0 and hi == 1.0  # page a alone scores 1.0, page b alone 0.0
+
+
+# -- the FNC-1 score -------------------------------------------------------------------------
+def test_fnc_score_hand_computed():
+    gold = ["agree", "disagree", "discuss", "unrelated", "unrelated", "agree"]
+    pred = ["agree", "discuss", "unrelated", "unrelated", "agree", "disagree"]
+    # 1.0 (exact related) + 0.25 (related, wrong label) + 0 + 0.25 (unrelated right) + 0 + 0.25 = 1.75;
+    # max = 4 related x 1.0 + 2 unrelated x 0.25 = 4.5
+    assert fnc_score(gold, pred) == (1.75, 4.5)
+    m = benchmark.stance_metrics(gold, pred)
+    assert m["fnc_score"] == 1.75 and m["fnc_max"] == 4.5
+    assert m["fnc_relative"] == pytest.approx(1.75 / 4.5)
+    # per class F1: agree 0.5 (tp 1, fp 1, fn 1), disagree 0, discuss 0, unrelated 0.5
+    assert m["f1_agree"] == pytest.approx(0.5) and m["f1_unrelated"] == pytest.approx(0.5)
+    assert m["macro_f1"] == pytest.approx(0.25)
+
+
+def test_fnc_score_matches_readme_on_the_competition_test_set():
+    import pandas as pd
+
+    root = need("fnc1")
+    gold = pd.read_csv(root / "competition_test_stances.csv")["Stance"].tolist()
+    m = benchmark.stance_metrics(gold, ["unrelated"] * len(gold))
+    assert m["fnc_max"] == 11651.25
+    assert m["fnc_score"] == 4587.25
+    assert round(100 * m["fnc_relative"], 2) == 39.37
+    assert round(m["macro_f1"], 3) == 0.210
+
+
+# -- the rule and the peers against the webextract README ------------------------------------
+def _webextract_pages(root: Path) -> tuple[dict, dict]:
+    pages = {}
+    for line in (root / "pages.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            p = json.loads(line)
+            pages[p["page_id"]] = p
+    by_page = defaultdict(list)
+    with gzip.open(root / "passages.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            by_page[r["page_id"]].append(r)
+    for rows in by_page.values():
+        rows.sort(key=lambda r: r["position"])
+    return pages, by_page
+
+
+def test_rule_reproduces_the_gold_labels_from_the_ground_truth():
+    pages, by_page = _webextract_pages(need("webextract"))
+    wrong = 0
+    for page_id, rows in by_page.items():
+        pred = peers.score_passages([r["text"] for r in rows], pages[page_id]["body"])
+        wrong += sum(p != (r["label"] == "body") for p, r in zip(pred, rows))
+    assert sum(map(len, by_page.values())) == 29808
+    assert wrong == 0
+
+
+def test_trafilatura_precision_and_heuristic_match_the_readme_on_test():
+    root = need("webextract")
+    pages, by_page = _webextract_pages(root)
+    gold, traf, heur = [], [], []
+    for page_id, rows in by_page.items():
+        if pages[page_id]["split"] != "test":
+            continue
+        texts = [r["text"] for r in rows]
+        html = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
+        gold += [r["label"] == "body" for r in rows]
+        traf += peers.score_passages(texts, peers.trafilatura_text(html, favor_precision=True))
+        heur += peers.heuristic(texts)
+    t, h = benchmark.passage_metrics(gold, traf), benchmark.passage_metrics(gold, heur)
+    assert (round(t["precision_body"], 3), round(t["recall_body"], 3), round(t["body_f1"], 3)) == (0.956, 0.960, 0.958)
+    assert round(t["macro_f1"], 3) == 0.976
+    assert (round(h["precision_body"], 3), round(h["recall_body"], 3), round(h["body_f1"], 3)) == (0.604, 0.681, 0.640)
+
+
+# -- smoke runs ------------------------------------------------------------------------------
+SMOKE_LIMIT = {"webextract": 2, "bbc": 4, "agnews": 4, "fnc1": 4, "babe": 4}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return tmp_path_factory.mktemp("bench")
+
+
+@pytest.mark.parametrize("name", benchmark.BENCHMARKS)
+def test_smoke_run(name, store):
+    folder = benchmark.load_config().benchmarks[name].folder
+    need(folder)
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlruns, docs, lines = store / "mlruns", store / "benchmarks.md", []
+    code = benchmark.main([name], limit=SMOKE_LIMIT[name], shared=DATA.parent, mlruns=mlruns, docs=docs,
+                          log=lines.append)
+    assert code == 0, lines
+    assert not any(line.startswith("skipped") for line in lines)
+    report = benchmark.collect(name, mlruns, benchmark.load_config(), include_limited=True)
+    kinds = {r.kind for r in report.rows}
+    assert {"ours", "published"} <= kinds and kinds & {"peer", "baseline"}
+    conf = benchmark.load_config().benchmarks[name]
+    assert sum(r.kind == "ours" for r in report.rows) == len(conf.ours)
+    # Every measured run carries the table's metrics under the same names.
+    wanted = {m for m, _, _ in benchmark.COLUMNS[name] if m != "body_f1_ci"}
+    for row in report.rows:
+        if row.kind == "published":
+            assert row.note == "published, not measured"
+            continue
+        names = wanted - ({"cv_macro_f1", "cv_macro_f1_std"} if row.params.get("cv") == "False" else set())
+        assert names <= set(row.metrics), (row.system, names - set(row.metrics))
+        assert row.metrics["seconds_per_item"] >= 0
+    runs = MlflowClient().search_runs([mlflow.get_experiment_by_name(f"benchmark-{name}").experiment_id])
+    assert {r.info.run_name for r in runs} >= {r.system for r in report.rows}
+    text = docs.read_text(encoding="utf-8")
+    assert f"## {name}" in text and "Smoke run" in text and "published, not measured" in text
+    assert "do not edit by hand" in text
+
+
+def test_missing_data_skips_with_a_message(tmp_path):
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    out = subprocess.run([sys.executable, "-m", "src.benchmark", "bbc", "--limit", "2", "--shared", str(tmp_path),
+                          "--mlruns", str(tmp_path / "mlruns")], cwd=REPO, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "skipped bbc:" in out.stdout and "topic-bbc-news" in out.stdout
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_unknown_benchmark_is_an_error():
+    lines = []
+    assert benchmark.main(["nope"], log=lines.append) == 2
+    assert "unknown benchmark" in lines[0]
