@@ -147,7 +147,8 @@ def read_path(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawDoc 
 
 def read_jsonl_records(path: str, text: str) -> Iterator[RawDoc | InputError]:
     """JSONL pages: {"id", "text"} or {"id", "html"}, optional "url"; one error a bad line."""
-    for n, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines are separated by \n only: U+2028 or U+0085 inside a record is not a line break.
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
