@@ -52,14 +52,13 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
-from .passages import BLOCK_TAGS
+from .passages import _HIDDEN_STYLE, BLOCK_TAGS
 
 # The webextract README's skip list (passages.SKIP_TAGS also drops <button>).
 SKIP_TAGS = frozenset(
     "script style noscript template head title svg math iframe object embed canvas audio video "
     "select option textarea input img picture map".split()
 )
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"[\s\u00a0]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _CLASS_TOKEN = re.compile(r"[a-z]+")

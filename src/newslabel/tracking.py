@@ -254,7 +254,6 @@ def load_task_model(uri: str):
         raise ModelLoadError(f"{uri}: cannot load model ({str(exc).splitlines()[0]})") from None
 
 
-_load_sklearn = load_task_model  # the former name: it now loads either flavour
 
 
 def champion_uris(prefix: str = "newslabel-") -> dict[str, tuple[str, str]]:
