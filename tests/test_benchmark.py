@@ -232,3 +232,45 @@ def test_unknown_benchmark_is_an_error():
     lines = []
     assert benchmark.main(["nope"], log=lines.append) == 2
     assert "unknown benchmark" in lines[0]
+
+
+# -- the GPU-machine figures (benchmarks/device_minilm.py), run here on CPU with two steps ----------
+def test_device_minilm_prepare_run_log(tmp_path):
+    need("babe")
+    import pandas as pd
+    from safetensors import safe_open
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import device_minilm as dm
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    folder = tmp_path / "device"
+    dm.prepare(folder, ["babe"], DATA.parent)
+    job = json.loads((folder / "babe" / "job.json").read_text())
+    # The resolved model=minilm_full settings travel, not the CPU ones.
+    assert job["overrides"] == ["data=babe", "task=bias", "model=minilm_full"]
+    assert (job["settings"]["max_length"], job["settings"]["batch_size"], job["settings"]["max_steps"]) == (256, 32, -1)
+    frames = {s: pd.read_parquet(folder / "babe" / f"{s}.parquet") for s in ("train", "validation", "test")}
+    assert {len(f) for f in frames.values()} == {2351, 574, 748}
+    assert set(frames["train"].columns) <= set(dm.COLUMNS) and "label" in frames["train"].columns
+    with safe_open(folder / dm.ENCODER_DIR / "model.safetensors", "pt") as f:  # halved to travel (64 MiB cap)
+        assert {str(f.get_tensor(k).dtype) for k in f.keys()} == {"torch.float16", "torch.int64"}  # + position ids
+    # Two optimiser steps on 8 rows a label, then the whole test split (what log scores).
+    for split in ("train", "validation"):
+        frames[split].groupby("label").head(8).to_parquet(folder / "babe" / f"{split}.parquet")
+    job["settings"].update(max_steps=2, eval_steps=1, max_length=32)
+    (folder / "babe" / "job.json").write_text(json.dumps(job))
+    dm.run(folder, tmp_path / "out", ["babe"])
+    result = json.loads((tmp_path / "out" / "babe.json").read_text())
+    assert len(result["pred"]) == 748 and set(result["pred"]) <= {"biased", "neutral"}
+    assert result["summary"]["steps"] == 2 and result["summary"]["device"] == "cpu"
+    docs = tmp_path / "benchmarks.md"
+    dm.log(tmp_path / "out", DATA.parent, tmp_path / "mlruns", docs)
+    report = benchmark.collect("babe-gpu", tmp_path / "mlruns", benchmark.load_config())
+    (row,) = report.rows
+    assert row.system == "newslabel bias, fine-tuned MiniLM (model=minilm_full), GPU"
+    assert row.params["train_command"] == "python -m src.train data=babe task=bias model=minilm_full"
+    assert {"macro_f1", "f1_biased", "accuracy", "seconds_per_item", "fit_seconds"} <= set(row.metrics)
+    text = docs.read_text(encoding="utf-8")
+    assert "### babe on a GPU machine" in text and "Target (set for the 2-core machine, shown for comparison)" in text

@@ -610,9 +610,14 @@ def _system(row: Row) -> str:
 
 
 def render_report(report: Report) -> list[str]:
-    cols = COLUMNS[report.name]
+    base, _, gpu = report.name.partition("-")  # NAME-gpu: figures brought back from a GPU machine
+    cols = [c for c in COLUMNS[base] if not (gpu and c[0] == "cpu_seconds_per_item")]
     meta = report.meta
-    lines = [f"## {report.name}", ""]
+    lines = [f"### {base} on a GPU machine" if gpu else f"## {report.name}", ""]
+    if gpu:
+        lines += ["Measured on a GPU machine lent for the session, not on the 2-core machine of the table above: "
+                  "`benchmarks/device_minilm.py` (its docstring says how), same splits and scorers. `s/item` is "
+                  "prediction time there.", ""]
     if meta.get("limit", "0") != "0":
         lines += [f"Smoke run on at most {meta['limit']} items per label/pages per split: not a result.", ""]
     lines += [
@@ -626,7 +631,8 @@ def render_report(report: Report) -> list[str]:
     for row, metric, goal in targets:
         v = row.metrics.get(metric)
         status = "met" if v is not None and v >= goal else "**missed**"
-        lines.append(f"- Target: {row.system}: {metric} ≥ {goal} — measured {v:.4f}: {status}.")
+        where = " (set for the 2-core machine, shown for comparison)" if gpu else ""
+        lines.append(f"- Target{where}: {row.system}: {metric} ≥ {goal} — measured {v:.4f}: {status}.")
     for row in report.rows:
         if row.kind == "ours" and "train_command" in row.params:
             held = row.params.get("hold_out_validation") == "True"
@@ -639,8 +645,10 @@ def render_report(report: Report) -> list[str]:
         f"- Command: `{meta.get('command', '')}`; date: {meta.get('date', '')}; whole benchmark "
         f"{meta.get('wall_seconds', '?')} s wall.",
         f"- Machine: {meta.get('machine.cores', '?')} cores ({meta.get('machine.cpu', '')}), "
-        f"{meta.get('machine.os', '')}; load average {meta.get('machine.load_average_at_start', '?')} at start, "
-        f"{meta.get('machine.load_average_at_end', '?')} at end (the machine is shared: timings are noisy).",
+        f"{meta.get('machine.os', '')}" + (
+            f"; load average {meta['machine.load_average_at_start']} at start, "
+            f"{meta.get('machine.load_average_at_end', '?')} at end (the machine is shared: timings are noisy)."
+            if "machine.load_average_at_start" in meta else "."),
         f"- Versions: {versions}.",
         f"- Test items: {meta.get('n_test_items', '?')} {meta.get('item', '')}s ({meta.get('n_test', '?')} rows); "
         f"training rows: {meta.get('n_train', '?')}.",
@@ -678,6 +686,9 @@ def write_docs(path: Path | None = None, mlruns: Path | None = None, conf: DictC
             lines += [f"## {name}", "", f"Not run yet: `python -m src.benchmark {name}`.", ""]
         else:
             lines += render_report(report)
+        gpu = collect(f"{name}-gpu", Path(mlruns or ROOT / "mlruns"), conf)
+        if gpu is not None:
+            lines += render_report(gpu)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return path
