@@ -97,6 +97,18 @@ def test_passage_metrics_hand_counted():
     assert none["precision_body"] == 0.0 and none["body_f1"] == 0.0 and none["accuracy"] == 0.5
 
 
+def test_body_errors_hand_counted():
+    import pandas as pd
+
+    test = pd.DataFrame({"text": ["one two three", "a b c d e", "menu", "x y", "long body text here ok"],
+                         "tag": ["p", "p", "a", "li", ""]})
+    gold = [True, True, False, False, True]
+    pred = [False, True, True, True, False]
+    # missed: rows 0 (p, 3 tokens) and 4 (no tag, 5 tokens); false: rows 2 (a, 1) and 3 (li, 2)
+    assert benchmark.body_errors(gold, pred, test) == (
+        "missed body 2 (tags p 1, ? 1; median 4 tokens); false body 2 (tags a 1, li 1; median 1 tokens)")
+
+
 def test_page_bootstrap_interval():
     gold, pred, pages = [True, False, True, False], [True, False, True, False], ["a", "a", "b", "b"]
     assert benchmark.page_bootstrap(gold, pred, pages, 200) == (1.0, 1.0)
@@ -215,6 +227,7 @@ def test_smoke_run(name, store):
     assert {r.info.run_name for r in runs} >= {r.system for r in report.rows}
     text = docs.read_text(encoding="utf-8")
     assert f"## {name}" in text and "Smoke run" in text and "published, not measured" in text
+    assert "- Errors of newslabel" in text and "(gold→predicted)" in text
     assert "do not edit by hand" in text
 
 

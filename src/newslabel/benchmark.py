@@ -79,6 +79,7 @@ class Row:
     params: dict[str, str] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    errors: str = ""  # what the errors look like (ours): the commonest confusions, or missed / false body
 
 
 @dataclass
@@ -135,6 +136,32 @@ def page_bootstrap(gold: list[bool], pred: list[bool], pages: list[str], n: int,
     tp, fp, fn = sums[:, 0], sums[:, 1], sums[:, 2]
     f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12), 0.0)
     return float(np.percentile(f1, 2.5)), float(np.percentile(f1, 97.5))
+
+
+def confusions(gold: list[str], pred: list[str], top: int = 4) -> str:
+    """The commonest errors as `gold→predicted count`, after the error count.
+
+    >>> confusions(["a", "a", "b", "c", "c"], ["a", "b", "b", "a", "b"])
+    '3 of 5 wrong: a→b 1, c→a 1, c→b 1'
+    """
+    pairs = pd.Series([f"{g}→{p}" for g, p in zip(gold, pred) if g != p], dtype=object)
+    counts = pairs.value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable").head(top)
+    head = f"{len(pairs)} of {len(gold)} wrong"
+    return head + (": " + ", ".join(f"{k} {v}" for k, v in counts.items()) if len(pairs) else "")
+
+
+def body_errors(gold: list[bool], pred: list[bool], test: pd.DataFrame, top: int = 3) -> str:
+    """Missed and false body passages, each with its commonest HTML tags and median length in tokens."""
+    g, p = np.asarray(gold, bool), np.asarray(pred, bool)
+    tags = test["tag"].fillna("").astype(str).replace("", "?").to_numpy() if "tag" in test else np.full(len(g), "?")
+    tokens = test["text"].astype(str).str.split().str.len().to_numpy()
+    parts = []
+    for what, mask in (("missed body", g & ~p), ("false body", ~g & p)):
+        common = pd.Series(tags[mask], dtype=object).value_counts().head(top)
+        median = int(np.median(tokens[mask])) if mask.any() else 0
+        parts.append(f"{what} {int(mask.sum())} (tags {', '.join(f'{k} {v}' for k, v in common.items()) or '—'}; "
+                     f"median {median} tokens)")
+    return "; ".join(parts)
 
 
 def label_metrics(gold: list[str], pred: list[str], labels: list[str]) -> dict[str, float]:
@@ -340,8 +367,10 @@ def run_webextract(bench: DictConfig, frames: dict[str, pd.DataFrame], shared: P
         model, fit_s = fit_ours(system, cfg, prep(train), prep(validation), labels)
         pred, wall, cpu = predict_timed(model, prep(test))
         params = {**_ours_params(system, cfg, len(train), len(test)), "input": "text" if text_mode else "html"}
-        rows.append(scored(system.system, "ours", (pred == "body").tolist(), wall, cpu, params,
-                           system.get("targets"), {"fit_seconds": fit_s}))
+        row = scored(system.system, "ours", (pred == "body").tolist(), wall, cpu, params, system.get("targets"),
+                     {"fit_seconds": fit_s})
+        row.errors = body_errors(gold, (pred == "body").tolist(), test)
+        rows.append(row)
 
     page_frames = list(test.groupby("doc_id", sort=False))
     htmls = {doc: _read_page(g["source_path"].iloc[0]) for doc, g in page_frames}
@@ -453,7 +482,9 @@ def run_labels(name: str, bench: DictConfig, frames: dict[str, pd.DataFrame], sh
                 p_k, _, _ = predict_timed(m_k, te)
                 cv.append(_score(name, te["label"].tolist(), [str(p) for p in p_k], labels)["macro_f1"])
                 log(f"    fold {k}: macro-F1 {cv[-1]:.4f}")
-        rows.append(finish(system.system, "ours", pred, fit_s, wall, cpu, params, system.get("targets"), cv))
+        row = finish(system.system, "ours", pred, fit_s, wall, cpu, params, system.get("targets"), cv)
+        row.errors = confusions(gold, [str(p) for p in pred])
+        rows.append(row)
 
     train_all = pd.concat([frames["train"], frames["validation"]], ignore_index=True)
     for spec in bench.get("baselines", []):
@@ -560,7 +591,7 @@ def log_report(report: Report, mlruns: Path, conf: DictConfig) -> None:
     experiment = f"{conf.experiment_prefix}{report.name}"
     for order, row in enumerate(report.rows):
         tags = {**{f"bench.{k}": v for k, v in report.meta.items()}, "kind": row.kind, "measured": str(row.kind !=
-                "published").lower(), "row_order": str(order), "note": row.note,
+                "published").lower(), "row_order": str(order), "note": row.note, "errors": row.errors,
                 **{f"target.{k}": str(v) for k, v in row.targets.items()}}
         with tracking.run(experiment, mlruns, row.system, row.params, tags):
             mlflow.log_metrics({k: float(v) for k, v in row.metrics.items() if v == v})
@@ -588,7 +619,7 @@ def collect(name: str, mlruns: Path, conf: DictConfig, include_limited: bool = F
     meta = {k.removeprefix("bench."): v for k, v in chosen[0].data.tags.items() if k.startswith("bench.")}
     rows = [Row(r.info.run_name, r.data.tags.get("kind", ""), dict(r.data.metrics), dict(r.data.params),
                 {k.removeprefix("target."): float(v) for k, v in r.data.tags.items() if k.startswith("target.")},
-                r.data.tags.get("note", "")) for r in chosen]
+                r.data.tags.get("note", ""), r.data.tags.get("errors", "")) for r in chosen]
     return Report(name, rows, meta)
 
 
@@ -640,6 +671,8 @@ def render_report(report: Report) -> list[str]:
                 "the train and validation rows"
             lines.append(f"- {row.system}: the model of `{row.params['train_command']}` (model "
                          f"`{row.params.get('model')}`), fit on {rows_used} ({row.params.get('n_train')}).")
+        if row.errors:
+            lines.append(f"- Errors of {row.system} (gold→predicted): {row.errors}.")
     versions = ", ".join(f"{k.removeprefix('version.')} {v}" for k, v in meta.items() if k.startswith("version."))
     lines += [
         f"- Command: `{meta.get('command', '')}`; date: {meta.get('date', '')}; whole benchmark "
