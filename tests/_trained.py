@@ -40,3 +40,13 @@ def trained_sample(tmp_path_factory) -> Trained:
 def seed_gold(shared: Path) -> list[tuple[int, str]]:
     rows = (shared / "seeds" / "000_0eff458de775143f.roles.tsv").read_text(encoding="utf-8").splitlines()[1:]
     return [(int(r.split("\t")[0]), r.split("\t")[1]) for r in rows]
+
+
+def body_scores(gold: list[str], passages: list[dict]) -> tuple[float, float, int]:
+    """(is_body agreement, body F1, related teasers marked body)."""
+    pairs = [(g, p["is_body"]) for g, p in zip(gold, passages, strict=True)]
+    tp = sum(g == "body" and b for g, b in pairs)
+    fp = sum(g != "body" and b for g, b in pairs)
+    fn = sum(g == "body" and not b for g, b in pairs)
+    agree = sum((g == "body") == b for g, b in pairs) / len(pairs)
+    return agree, 2 * tp / (2 * tp + fp + fn), sum(g == "related" and b for g, b in pairs)

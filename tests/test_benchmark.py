@@ -287,3 +287,25 @@ def test_device_minilm_prepare_run_log(tmp_path):
     assert {"macro_f1", "f1_biased", "accuracy", "seconds_per_item", "fit_seconds"} <= set(row.metrics)
     text = docs.read_text(encoding="utf-8")
     assert "### babe on a GPU machine" in text and "Target (set for the 2-core machine, shown for comparison)" in text
+
+
+def test_webextract_text_model_meets_the_seed_acceptance(shared_dir):
+    """The role model of the webextract text-in row, trained as the harness trains it, labels the seed page."""
+    need("webextract")
+    from _trained import body_scores, seed_gold
+
+    from newslabel.predict import Labeller
+
+    conf = benchmark.load_config()
+    bench = conf.benchmarks.webextract
+    (system,) = [s for s in bench.ours if s.get("input") == "text"]
+    frames = benchmark.load_data("webextract", bench, shared_dir)
+    cfg = benchmark.compose_ours(system, shared_dir)
+    train, validation = benchmark._split_for_ours(system, frames)
+    model, _ = benchmark.fit_ours(system, cfg, benchmark.text_only(train), benchmark.text_only(validation),
+                                  benchmark.label_names("role", frames))
+    seed = shared_dir / "seeds" / "000_0eff458de775143f.txt"
+    result = Labeller({"role": model}).label_page(seed.read_text(encoding="utf-8"), doc_id="seed")
+    gold = [r for _, r in seed_gold(shared_dir)]
+    agree, f1, related_as_body = body_scores(gold, result["passages"])
+    assert agree >= 0.95 and f1 >= 0.95 and related_as_body == 0, (agree, f1, related_as_body)

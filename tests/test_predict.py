@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _trained import seed_gold, trained_sample
+from _trained import body_scores, seed_gold, trained_sample
 
 from newslabel import load_labeller
 from newslabel.predict import ModelLoadError
@@ -20,16 +20,6 @@ FIELDS = {"doc_id", "source_path", "index", "line", "text", "role", "role_score"
 def labeller(tmp_path_factory):
     t = trained_sample(tmp_path_factory)
     return load_labeller(mlruns=t.mlruns)
-
-
-def body_scores(gold: list[str], passages: list[dict]) -> tuple[float, float, int]:
-    """(is_body agreement, body F1, related teasers marked body)."""
-    pairs = [(g, p["is_body"]) for g, p in zip(gold, passages, strict=True)]
-    tp = sum(g == "body" and b for g, b in pairs)
-    fp = sum(g != "body" and b for g, b in pairs)
-    fn = sum(g == "body" and not b for g, b in pairs)
-    agree = sum((g == "body") == b for g, b in pairs) / len(pairs)
-    return agree, 2 * tp / (2 * tp + fp + fn), sum(g == "related" and b for g, b in pairs)
 
 
 def test_seed_page_acceptance(labeller):
