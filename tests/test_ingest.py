@@ -194,12 +194,17 @@ def test_jsonl_records(pages_dir: Path):
 
 
 def test_jsonl_record_errors_inline():
-    docs = list(ingest.read_jsonl_records("r.jsonl", '[1, 2]\n\n{"text": "no id"}\n{"id": 7, "text": "  "}\n'))
+    text = ('[1, 2]\n\n{"text": "no id"}\n{"id": 7, "text": "  "}\n{"id": "png", "html": "\\u0000\\u0001\\u0002PNG"}\n'
+            '{"id": "ok", "text": "Rain fell on the harbour."}\n')
+    docs = list(ingest.read_jsonl_records("r.jsonl", text))
     assert [str(d) for d in docs] == [
         "r.jsonl:1: record is not a JSON object",
         "r.jsonl:3: record has no 'id' field",
         "r.jsonl:4: record 7 has empty text",
+        "r.jsonl:5: record 'png' is binary (control characters), not text or HTML",
+        str(docs[-1]),
     ]
+    assert (docs[-1].doc_id, docs[-1].content) == ("ok", "Rain fell on the harbour.")
 
 
 # -- expansion of folders and globs -----------------------------------------------------------------

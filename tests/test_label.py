@@ -87,3 +87,22 @@ def test_unknown_model_is_one_line_and_exit_2(store, inputs, tmp_path):
     assert res.returncode == 2
     assert res.stderr.startswith("error: models:/nope@champion: cannot load model (")
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_page_the_model_fails_on_is_one_error_and_the_rest_is_labelled(inputs, monkeypatch):
+    from newslabel import label as label_mod
+
+    class Flaky:  # stands in for the loaded models: fails on one page, labels the others
+        model_version = "role:1"
+
+        def label(self, page):
+            if page.doc_id == "pressline-01":
+                raise ValueError("X has 0 features\nsecond line of the traceback message")
+            return {"passages": [{f: None for f in PASSAGE_FIELDS}], "doc_id": page.doc_id}
+
+    monkeypatch.setattr(label_mod, "_LABELLER", Flaky())
+    results = [r for f in sorted(inputs.glob("*-01.txt")) for r in label_mod.label_file(str(f), 1 << 20, frozenset())]
+    failed = [msg for _, rows, msg in results if rows is None]
+    assert failed == [f"{inputs / 'pressline-01.txt'}: page pressline-01: labelling failed: ValueError: X has 0 "
+                      "features"]
+    assert [msg["doc_id"] for _, rows, msg in results if rows is not None] == ["coastal-ledger-01", "dailyscope-01"]

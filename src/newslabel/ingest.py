@@ -122,9 +122,18 @@ def decode(path: str, data: bytes) -> str:
     raise InputError(path, f"cannot decode: not valid {', '.join(dict.fromkeys(candidates))}")
 
 
-def _check_text(path: str, text: str) -> str:
+def looks_binary(text: str) -> bool:
+    r"""Mostly control characters in the first 8 KiB: bytes, not text.
+
+    >>> looks_binary("A line of news."), looks_binary("PNG\x00\x01\x02\x03 data")
+    (False, True)
+    """
     sample = text[:8192]
-    if len(_CONTROL.findall(sample)) > MAX_CONTROL_SHARE * max(1, len(sample)):
+    return len(_CONTROL.findall(sample)) > MAX_CONTROL_SHARE * max(1, len(sample))
+
+
+def _check_text(path: str, text: str) -> str:
+    if looks_binary(text):
         raise InputError(path, "binary file (control characters), not text or HTML")
     return text
 
@@ -167,5 +176,7 @@ def read_jsonl_records(path: str, text: str) -> Iterator[RawDoc | InputError]:
             yield InputError(path, "record has no 'text' or 'html' string field", line=n)
         elif not body.strip():
             yield InputError(path, f"record {rec['id']!r} has empty {kind}", line=n)
+        elif looks_binary(body):
+            yield InputError(path, f"record {rec['id']!r} is binary (control characters), not text or HTML", line=n)
         else:
             yield RawDoc(str(rec["id"]), path, kind, body, rec.get("url"))

@@ -80,6 +80,10 @@ def label_file(path: str, max_bytes: int, skip: frozenset) -> list[tuple[str, li
         except InputError as exc:
             out.append((key, None, str(exc)))
             continue
+        except Exception as exc:  # a model failing on one page must not stop the batch: report it, go on
+            out.append((key, None, f"{doc.source_path}: page {doc.doc_id}: labelling failed: "
+                                   f"{type(exc).__name__}: {exc}".splitlines()[0]))
+            continue
         rows = [{f: p[f] for f in PASSAGE_FIELDS} for p in result.pop("passages")]
         result["model_version"] = _LABELLER.model_version
         out.append((key, rows, result))
