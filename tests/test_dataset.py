@@ -278,3 +278,22 @@ def test_sample_corpus_build(repo_root: Path):
                 assert seen.setdefault(doc, split) == split, f"{task}: page {doc} in {seen[doc]} and {split}"
         groups = [{r["group"] for r in rows[s]} for s in SPLITS]
         assert not (groups[0] & groups[1] or groups[0] & groups[2] or groups[1] & groups[2]), task
+
+
+def test_stance_headline_is_the_annotated_title_not_the_heuristic_guess(tmp_path: Path):
+    page = tmp_path / "promo-first.txt"
+    page.write_text("Get the Gazette app for breaking alerts\nGet the Gazette app for breaking alerts\n"
+                    "Harbour ferry fares to rise by a fifth from June\nBy Ada Quill\n"
+                    "Ferry fares across the harbour will rise by 20% in June, the operator said on Monday.\n",
+                    encoding="utf-8")
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("\n".join(json.dumps(r) for r in [
+        {"doc_id": "promo-first", "line": 3, "role": "title"},
+        {"doc_id": "promo-first", "line": 5, "role": "body", "stance": "agree"}]) + "\n", encoding="utf-8")
+    (built_page,), _ = read_pages([str(page)])
+    assert built_page.title == "Get the Gazette app for breaking alerts"  # the heuristic's guess: a repeated promo
+    rows = build_from_pages([built_page], [str(notes)], {"by": "page", "test": 0.0, "validation": 0.0, "seed": 1}).rows
+    (stance,) = rows["stance"]["train"]
+    assert stance["headline"] == "Harbour ferry fares to rise by a fifth from June"
+    # The role rows keep the page's own title: the role model sees at training what it sees when labelling.
+    assert {r["title"] for r in rows["role"]["train"]} == {"Get the Gazette app for breaking alerts"}

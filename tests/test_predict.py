@@ -76,3 +76,18 @@ def test_unknown_model_uri_is_one_clear_line(tmp_path_factory):
         load_labeller("models:/no-such-model@champion", mlruns=t.mlruns)
     assert str(exc.value).startswith("models:/no-such-model@champion: cannot load model (")
     assert "\n" not in str(exc.value)
+
+
+def test_page_title_prefers_the_model_on_text_dumps_and_the_page_on_html():
+    from newslabel.predict import page_title
+    from newslabel.types import Page
+
+    rows = [{"text": "Get the app", "role": "promo", "role_score": 0.9},
+            {"text": "Ferry fares to rise", "role": "title", "role_score": 0.7},
+            {"text": "Ferry fares to rise by a fifth", "role": "title", "role_score": 0.8}]
+    text = Page("p", "p.txt", "text", [], title="Get the app")
+    html = Page("p", "p.html", "html", [], title="Ferry fares to rise by 20% | The Gazette")
+    assert page_title(text, rows) == "Ferry fares to rise by a fifth"
+    assert page_title(html, rows) == "Ferry fares to rise by 20% | The Gazette"
+    assert page_title(text, rows[:1]) == "Get the app"  # no passage predicted title: the heuristic's
+    assert page_title(Page("p", "p.html", "html", []), rows) == "Ferry fares to rise by a fifth"

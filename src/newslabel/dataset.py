@@ -74,14 +74,22 @@ def build_from_pages(pages: list[Page], annotation_paths: list[str], split_cfg: 
 
     rows: dict[str, dict[str, list[dict]]] = {t: {s: [] for s in SPLITS} for t in TASKS}
     for doc, recs in records.items():
+        headline = gold_title(recs, gold)
         for rec, fired in zip(recs, votes[doc]):
             labels = gold.get((doc, rec["index"]), {})
-            for task, row in _task_rows(rec, labels, fired, model, use_rules, group_of[doc]).items():
+            for task, row in _task_rows(rec, labels, fired, model, use_rules, group_of[doc], headline).items():
                 rows[task][page_split[doc]].append(row)
     return BuildResult(rows, rule_report=report)
 
 
-def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules: bool, group: str) -> dict:
+def gold_title(recs: list[dict], gold: dict) -> str | None:
+    """The text of a page's first passage annotated `title`: stance's headline, where the annotator marked one
+    (the text-dump title heuristic picks a promo or a byline on some layouts)."""
+    return next((r["text"] for r in recs if gold.get((r["doc_id"], r["index"]), {}).get("role") == "title"), None)
+
+
+def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules: bool, group: str,
+               headline: str | None = None) -> dict:
     base = {"doc_id": rec["doc_id"], "group": group, "text": rec["text"]}
     out = {}
     role, source, conf = labels.get("role"), "gold", 1.0
@@ -97,7 +105,7 @@ def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules
     if role in NEWS_TEXT_ROLES or role is None:
         for task in ("topic", "stance", "bias"):
             if labels.get(task):
-                extra = {"headline": rec.get("title") or ""} if task == "stance" else {}
+                extra = {"headline": headline or rec.get("title") or ""} if task == "stance" else {}
                 out[task] = {**base, **extra, "label": labels[task], "label_source": "gold", "confidence": 1.0}
     return out
 

@@ -64,7 +64,7 @@ class Labeller:
         for rec, (role, score) in zip(records, roles):
             rows.append({k: rec[k] for k in ("doc_id", "source_path", "index", "line", "text")}
                         | {"role": role, "role_score": score, "is_body": role == "body"})
-        title = page.title or next((r["text"] for r in rows if r["role"] == "title"), None)
+        title = page_title(page, rows)
         news = [r for r in rows if r["role"] in NEWS_TEXT_ROLES]
         topic_proba = self._news_labels(news, title)
         for r in rows:
@@ -99,6 +99,14 @@ class Labeller:
             for r, p in zip(news, topic_proba[1]):
                 r["_topic_p"] = p
         return topic_proba
+
+
+def page_title(page: Page, rows: list[dict]) -> str | None:
+    """The headline stance is read against. HTML: the page's own (og:title, <title>), else the passage the role
+    model is surest is the title; text dumps the other way round, since their heuristic title is a guess."""
+    predicted = max((r for r in rows if r["role"] == "title"), key=lambda r: r["role_score"], default=None)
+    guess = predicted["text"] if predicted else None
+    return (page.title or guess) if page.kind == "html" else (guess or page.title)
 
 
 def _page_topic(body: list[dict], topic_proba) -> str | None:
