@@ -11,7 +11,7 @@ The GPU machine this workplace lends (the `device` tool) has torch and transform
 2. there: ``python3 benchmarks/device_minilm.py run .device OUT --only NAME`` fine-tunes and predicts the
    test split with `newslabel.transformer.TransformerClassifier`, the class that ``model=minilm_full`` trains,
    and writes ``OUT/NAME.json``: test predictions, timings, the training history, the machine and versions.
-3. here: ``python benchmarks/device_minilm.py log OUT_FILES_DIR`` scores the predictions with the harness's
+3. here: ``python benchmarks/device_minilm.py log RESULTS`` scores the predictions with the harness's
    scorers, logs one run per benchmark in the MLflow experiment ``benchmark-NAME-gpu`` and regenerates
    docs/benchmarks.md (a "on a GPU machine" table under each benchmark).
 
@@ -70,36 +70,27 @@ def prepare(out: Path, names: list[str], shared: Path) -> None:
 
 def _encoder_fp16(dest: Path) -> None:
     import torch
-    from safetensors.torch import load_file, save_file
 
     from newslabel.transformer import encoder_path
 
-    src = Path(encoder_path("packaged"))
+    recast(Path(encoder_path("packaged")), dest, torch.float32, torch.float16)
+
+
+def recast(src: Path, dest: Path, old, new) -> Path:
+    """A copy of a Hugging Face model folder (configs, tokenizer) with its `old`-dtype weights cast to `new`."""
+    from safetensors.torch import load_file, save_file
+
     dest.mkdir(parents=True, exist_ok=True)
     for f in src.iterdir():
         if f.is_file() and f.name != "model.safetensors" and f.suffix in (".json", ".txt"):
             shutil.copy2(f, dest / f.name)
     tensors = load_file(src / "model.safetensors")
-    save_file({k: v.half() if v.dtype == torch.float32 else v for k, v in tensors.items()},
-              dest / "model.safetensors", metadata={"format": "pt"})
-
-
-# -- 2. there: fine-tune and predict --------------------------------------------------------------
-def widen(folder: Path, dest: Path) -> Path:
-    """The carried fp16 encoder as an fp32 checkpoint (what from_pretrained expects for training)."""
-    import torch
-    from safetensors.torch import load_file, save_file
-
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in folder.iterdir():
-        if f.name != "model.safetensors":
-            shutil.copy2(f, dest / f.name)
-    tensors = load_file(folder / "model.safetensors")
-    save_file({k: v.float() if v.dtype == torch.float16 else v for k, v in tensors.items()},
-              dest / "model.safetensors", metadata={"format": "pt"})
+    save_file({k: v.to(new) if v.dtype == old else v for k, v in tensors.items()}, dest / "model.safetensors",
+              metadata={"format": "pt"})
     return dest
 
 
+# -- 2. there: fine-tune and predict --------------------------------------------------------------
 def run_job(folder: Path, encoder: Path) -> dict:
     import pandas as pd
     import torch
@@ -120,7 +111,8 @@ def run_job(folder: Path, encoder: Path) -> dict:
               eval_set=(x(frames["validation"]), frames["validation"]["label"].to_numpy()))
     fit_s = time.perf_counter() - start
     test = frames["test"]
-    torch.cuda.synchronize() if torch.cuda.is_available() else None
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
     wall = time.perf_counter()
     pred = model.predict(x(test))
     predict_s = time.perf_counter() - wall
@@ -135,7 +127,10 @@ def run_job(folder: Path, encoder: Path) -> dict:
 
 def run(folder: Path, out: Path, only: list[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    encoder = widen(folder / ENCODER_DIR, Path(tempfile.mkdtemp(prefix="minilm-fp32-")))
+    import torch
+
+    # from_pretrained then trains in fp32, as it would from the packaged file (weights rounded to fp16 once)
+    encoder = recast(folder / ENCODER_DIR, Path(tempfile.mkdtemp(prefix="minilm-fp32-")), torch.float16, torch.float32)
     for name in only:
         start = time.perf_counter()
         result = run_job(folder / name, encoder)
