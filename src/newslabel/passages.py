@@ -50,6 +50,8 @@ _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\s+(\d{{4}
 _MONTH_DAY_YEAR = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _PIPE_BYLINE = re.compile(r"^by\s+[^|]+\|\s*(?P<source>[^|]+?)\s*\|", re.I)
 MAX_BYLINE_WORDS = 16
+# Author and credit lines ("By Ada Quill, Staff Writer", "Source: Norvale plc"): never the title.
+AUTHOR_LINE = re.compile(r"^\s*(by|words by|reporting by|written by|source:)\s+\S", re.I)
 
 
 def normalise_space(text: str) -> str:
@@ -192,7 +194,11 @@ def text_metadata(lines: list[str]) -> tuple[str | None, str | None, str | None]
     """(title, source, date) from a page's passage texts, by a cascade of cues.
 
     Title: 1. a line repeated near the top (aggregators print it twice); 2. the line just
-    before the first byline; 3. the first headline-shaped line.
+    before the first byline, stepping back over author lines; 3. the first headline-shaped line.
+
+    >>> text_metadata(["Menu", "Seawall repairs approved after storms", "By Ada Quill, Staff Writer",
+    ...                "Published Nov. 4, 2025", "The council voted on Monday."])
+    ('Seawall repairs approved after storms', None, '2025-11-04')
     """
     head = lines[:TITLE_SEARCH_WINDOW]
     source, when, byline_at = None, None, None
@@ -202,8 +208,11 @@ def text_metadata(lines: list[str]) -> tuple[str | None, str | None, str | None]
             source, when, byline_at = s, d, i
             break
     title = next((x for i, x in enumerate(head) if _headline_like(x) and x in head[i + 1 :]), None)
-    if title is None and byline_at and _headline_like(head[byline_at - 1]):
-        title = head[byline_at - 1]
+    if title is None and byline_at:
+        before = byline_at - 1
+        while before > 0 and AUTHOR_LINE.match(head[before]):
+            before -= 1
+        title = head[before] if _headline_like(head[before]) else None
     if title is None:
         title = next((x for x in head if _headline_like(x) and len(x.split()) >= 5), None)
     return title, source, when
@@ -211,7 +220,8 @@ def text_metadata(lines: list[str]) -> tuple[str | None, str | None, str | None]
 
 def _headline_like(line: str) -> bool:
     words = line.split()
-    return 4 <= len(words) <= 30 and not line.endswith((".", ":")) and not line.isupper()
+    return (4 <= len(words) <= 30 and not line.endswith((".", ":")) and not line.isupper()
+            and not AUTHOR_LINE.match(line))
 
 
 def parse_byline(line: str) -> tuple[str | None, str | None]:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .ingest import RawDoc
-from .passages import segment
+from .passages import AUTHOR_LINE, segment
 from .schema import NEWS_TEXT_ROLES, TASKS
 from .types import Page
 
@@ -104,7 +104,8 @@ class Labeller:
 def page_title(page: Page, rows: list[dict]) -> str | None:
     """The headline stance is read against. HTML: the page's own (og:title, <title>), else the passage the role
     model is surest is the title; text dumps the other way round, since their heuristic title is a guess."""
-    predicted = max((r for r in rows if r["role"] == "title"), key=lambda r: r["role_score"], default=None)
+    candidates = [r for r in rows if r["role"] == "title" and not AUTHOR_LINE.match(r["text"])]
+    predicted = max(candidates, key=lambda r: r["role_score"], default=None)
     guess = predicted["text"] if predicted else None
     return (page.title or guess) if page.kind == "html" else (guess or page.title)
 
