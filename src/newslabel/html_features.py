@@ -52,7 +52,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
-from .passages import _HIDDEN_STYLE, BLOCK_TAGS
+from .passages import BlockWalker
 
 # The webextract README's skip list (passages.SKIP_TAGS also drops <button>).
 SKIP_TAGS = frozenset(
@@ -101,67 +101,38 @@ def _key(text: str) -> str:
     return _norm(text).casefold()
 
 
-class _Dom:
+class _Dom(BlockWalker):
     """The page's text dump: lines with the chain of elements above them, and per-element sizes."""
 
+    skip_tags = SKIP_TAGS
+    root_state = ()
+
     def __init__(self, html: str):
+        super().__init__()
         self.parent: list[int] = []
         self.tag: list[str] = []
         self.tokens: list[tuple[str, ...]] = []
         self.lines: list[dict] = []
-        self._parts: list[tuple[str, bool]] = []
-        self._chain: tuple[int, ...] = ()
         self.hint_cache: dict[tuple[int, ...], tuple[str, list[float]]] = {}
         try:
             root = lxml_html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
         except (etree.ParserError, ValueError):
             return
-        body = root.find("body")
-        self._walk(body if body is not None else root, -1, (), False)
-        self._flush()
+        self.run(root)
 
-    def _new(self, el, parent: int) -> int:
-        self.parent.append(parent)
-        self.tag.append(el.tag.lower())
+    @staticmethod
+    def normalise(text: str) -> str:
+        return _norm(text)
+
+    def enter(self, el, tag: str, chain: tuple[int, ...]) -> tuple[int, ...]:
+        """Registers the element; its state is the chain of element ids from the root down to it."""
+        self.parent.append(chain[-1] if chain else -1)
+        self.tag.append(tag)
         self.tokens.append(tuple(_CLASS_TOKEN.findall(f"{el.get('class', '')} {el.get('id', '')}".lower())))
-        return len(self.tag) - 1
+        return chain + (len(self.tag) - 1,)
 
-    def _add(self, text: str | None, chain: tuple[int, ...], in_link: bool) -> None:
-        if text and text.strip():
-            if not self._parts:
-                self._chain = chain
-            self._parts.append((text, in_link))
-        elif text and self._parts:
-            self._parts.append((" ", in_link))
-
-    def _flush(self) -> None:
-        text = _norm("".join(t for t, _ in self._parts))
-        if text and re.search(r"\w", text):
-            linked = sum(len(_norm(t)) for t, in_link in self._parts if in_link)
-            self.lines.append({"text": text, "chain": self._chain, "link": min(1.0, linked / len(text))})
-        self._parts, self._chain = [], ()
-
-    def _walk(self, el, parent: int, chain: tuple[int, ...], in_link: bool) -> None:
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag or tag in SKIP_TAGS or el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style", "")):
-            return
-        me = self._new(el, parent)
-        chain = chain + (me,)
-        in_link = in_link or tag == "a"
-        block = tag in BLOCK_TAGS
-        if block or tag == "br":
-            self._flush()
-        if tag == "pre":
-            for line in (el.text_content() or "").splitlines():
-                self._add(line, chain, in_link)
-                self._flush()
-            return
-        self._add(el.text, chain, in_link)
-        for child in el:
-            self._walk(child, me, chain, in_link)
-            self._add(child.tail, chain, in_link)
-        if block:
-            self._flush()
+    def emit(self, text: str, chain, link_density: float) -> None:
+        self.lines.append({"text": text, "chain": chain, "link": link_density})
 
 
 def _align(texts: list[str], lines: list[dict]) -> list[int | None]:

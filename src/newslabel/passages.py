@@ -95,10 +95,8 @@ _PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pi
 
 def segment_html(doc_id: str, source_path: str, text: str, url: str | None = None) -> Page:
     root = parse_html(source_path, text)
-    walker = _BlockWalker(doc_id, source_path)
-    body = root.find("body")
-    walker.walk(body if body is not None else root, (), ())
-    walker.flush()
+    walker = _PassageWalker(doc_id, source_path)
+    walker.run(root)
     meta = html_metadata(root)
     url = url or meta.pop("url", None)
     page = Page(doc_id, source_path, "html", walker.passages, url=url, site=site_of(source_path, url))
@@ -107,14 +105,39 @@ def segment_html(doc_id: str, source_path: str, text: str, url: str | None = Non
     return page
 
 
-class _BlockWalker:
-    """Walks the DOM in document order, cutting a passage at every block boundary."""
+class BlockWalker:
+    """Walks the DOM in document order and cuts a line of text at every block boundary.
 
-    def __init__(self, doc_id: str, source_path: str):
-        self.doc_id, self.source_path = doc_id, source_path
-        self.passages: list[Passage] = []
+    The walk is shared; what an element contributes and what a finished line becomes are not: `enter` gives the
+    state an element's children and its own text carry (here: tag, tag path, class tokens), `emit` receives each
+    line with the state of its first text and its link density. `skip_tags` and `normalise` say which elements
+    are dropped with their text and how white space is folded (html_features' DOM dump uses the webextract
+    README's choices).
+    """
+
+    skip_tags = SKIP_TAGS
+    root_state: object = ("", (), ())
+
+    def __init__(self):
         self.parts: list[tuple[str, bool]] = []  # (text, inside a link)
-        self.context: tuple[str, tuple, tuple] | None = None
+        self.context = None
+
+    @staticmethod
+    def normalise(text: str) -> str:
+        return normalise_space(text)
+
+    def enter(self, el, tag: str, state):
+        path = state[1] + (tag,)
+        tokens = _TOKEN.findall(f"{el.get('class', '')} {el.get('id', '')}".lower())
+        return tag, path, (state[2] + tuple(tokens))[-12:]
+
+    def emit(self, text: str, context, link_density: float) -> None:
+        raise NotImplementedError
+
+    def run(self, root) -> None:
+        body = root.find("body")
+        self.walk(body if body is not None else root, self.root_state)
+        self.flush()
 
     def add(self, text: str | None, ctx, in_link: bool) -> None:
         if text and text.strip():
@@ -125,40 +148,49 @@ class _BlockWalker:
             self.parts.append((" ", in_link))
 
     def flush(self) -> None:
-        text = normalise_space("".join(t for t, _ in self.parts))
+        text = self.normalise("".join(t for t, _ in self.parts))
         if text and _HAS_WORD.search(text):
-            tag, path, classes = self.context
-            linked = sum(len(normalise_space(t)) for t, in_link in self.parts if in_link)
-            self.passages.append(
-                Passage(self.doc_id, self.source_path, len(self.passages), None, text, tag=tag,
-                        tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
-                        link_density=round(min(1.0, linked / len(text)), 4))
-            )
+            linked = sum(len(self.normalise(t)) for t, in_link in self.parts if in_link)
+            self.emit(text, self.context, min(1.0, linked / len(text)))
         self.parts, self.context = [], None
 
-    def walk(self, el, path: tuple, classes: tuple, in_link: bool = False) -> None:
+    def walk(self, el, state, in_link: bool = False) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if not tag or tag in SKIP_TAGS or _hidden(el):
+        if not tag or tag in self.skip_tags or _hidden(el):
             return
-        path = path + (tag,)
-        tokens = _TOKEN.findall(f"{el.get('class', '')} {el.get('id', '')}".lower())
-        classes = (classes + tuple(tokens))[-12:]
+        state = self.enter(el, tag, state)
         in_link = in_link or tag == "a"
         block = tag in BLOCK_TAGS
-        ctx = (tag, path, classes)
         if block or tag == "br":
             self.flush()
         if tag == "pre":
             for line in (el.text_content() or "").splitlines():
-                self.add(line, ctx, in_link)
+                self.add(line, state, in_link)
                 self.flush()
             return
-        self.add(el.text, ctx, in_link)
+        self.add(el.text, state, in_link)
         for child in el:
-            self.walk(child, path, classes, in_link)
-            self.add(child.tail, ctx, in_link)
+            self.walk(child, state, in_link)
+            self.add(child.tail, state, in_link)
         if block:
             self.flush()
+
+
+class _PassageWalker(BlockWalker):
+    """Each line a `Passage` with its tag, tag path and class/id tokens."""
+
+    def __init__(self, doc_id: str, source_path: str):
+        super().__init__()
+        self.doc_id, self.source_path = doc_id, source_path
+        self.passages: list[Passage] = []
+
+    def emit(self, text: str, context, link_density: float) -> None:
+        tag, path, classes = context
+        self.passages.append(
+            Passage(self.doc_id, self.source_path, len(self.passages), None, text, tag=tag,
+                    tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
+                    link_density=round(link_density, 4))
+        )
 
 
 def _hidden(el) -> bool:
