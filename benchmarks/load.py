@@ -127,6 +127,21 @@ def peak_rss_mb(pid: int | None) -> tuple[float, float]:
     return (max(peaks), sum(peaks)) if peaks else (float("nan"), float("nan"))
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of the server's processes so far; nan when unknown. On a shared machine this,
+    not req/s, says what a request costs: capacity is about cores / CPU seconds a request."""
+    if pid is None:
+        return float("nan")
+    total = 0.0
+    for p in descendants(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def load_level(url: str, pages: list[tuple[str, str]], clients: int, n_requests: int, time_limit: float) -> dict:
     """`clients` threads posting one page a request until n_requests are answered or time_limit passes."""
     lock, latencies, failures = threading.Lock(), [], []
@@ -225,9 +240,9 @@ def log_to_mlflow(args, levels: list[dict], rss: tuple[float, float], checks: di
               "pages": "data/sample/pages (42)", "abuse": args.abuse, "cpus": os.cpu_count()}
     tags = {"git_commit": commit, "mlflow.source.git.commit": commit}
     with tracking.run("benchmark-load", ROOT / "mlruns", f"load-{args.server}-w{args.workers}", params, tags):
-        metrics = {"server_peak_rss_mb": rss[0], "server_peak_rss_sum_mb": rss[1]}
+        metrics = {"server_peak_rss_mb": rss[0], "server_peak_rss_sum_mb": rss[1], "loadavg_1m": args.loadavg}
         for lv in levels:
-            for key in ("req_per_s", "pages_per_s", "p50_ms", "p99_ms", "failed"):
+            for key in ("req_per_s", "pages_per_s", "p50_ms", "p99_ms", "failed", "cpu_ms_per_req"):
                 metrics[f"c{lv['clients']}_{key}"] = lv[key]
         for name, c in checks.items():
             metrics |= {f"{name}_status": c["status"], f"{name}_s": c["seconds"],
@@ -251,16 +266,22 @@ def main() -> int:
         print(f"error: {args.url}: only loopback servers (127.0.0.1) are load-tested", file=sys.stderr)
         return 2
     pages = sample_pages()
+    args.loadavg = os.getloadavg()[0]  # other work on the machine: read the rates against it
     proc, url = (None, args.url.rstrip("/")) if args.url else start_server(args.server, args.workers)
     pid = proc.pid if proc else args.pid
     try:
         levels = []
+        print(f"{args.server} w{args.workers}: machine load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} CPUs at the start", flush=True)
         for clients in (int(c) for c in args.clients.split(",")):
+            cpu0 = cpu_seconds(pid)
             lv = load_level(url, pages, clients, args.requests, args.time_limit)
+            lv["cpu_ms_per_req"] = (cpu_seconds(pid) - cpu0) * 1000 / max(1, lv["ok"] + lv["failed"])
             levels.append(lv)
             print(f"{args.server} w{args.workers} c{clients:<2}: {lv['ok']} ok, {lv['failed']} failed "
                   f"{lv['failures'] or ''} in {lv['seconds']:.1f} s: {lv['req_per_s']:.2f} req/s, "
-                  f"{lv['pages_per_s']:.2f} pages/s, p50 {lv['p50_ms']:.0f} ms, p99 {lv['p99_ms']:.0f} ms", flush=True)
+                  f"{lv['pages_per_s']:.2f} pages/s, p50 {lv['p50_ms']:.0f} ms, p99 {lv['p99_ms']:.0f} ms, "
+                  f"server CPU {lv['cpu_ms_per_req']:.0f} ms a request", flush=True)
         checks = abuse_checks(url, pages, args.abuse) if args.abuse != "none" else {}
         for name, c in checks.items():
             print(f"{args.server} w{args.workers} {name}: HTTP {c['status']} in {c['seconds']:.2f} s, "
