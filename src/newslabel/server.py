@@ -386,10 +386,8 @@ def main(
     common = dict(host=settings.host, port=settings.port, limit_concurrency=settings.limit_concurrency,
                   timeout_keep_alive=settings.timeout_keep_alive_s, access_log=settings.access_log,
                   timeout_worker_healthcheck=settings.timeout_worker_healthcheck_s, log_level="info")
-    if settings.workers > 1:  # each worker process loads the model in its own startup
-        os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
-        uvicorn.run("newslabel.server:create_app", factory=True, workers=settings.workers, **common)
-        return
+    if settings.workers > 1:
+        raise typer.Exit(code=serve_workers(settings, common))
     from .predict import ModelLoadError
 
     try:  # one worker: load before listening, so a bad model is one line and exit code 2
@@ -398,3 +396,17 @@ def main(
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(code=2) from None
     uvicorn.run(App(settings, labeller), **common)
+
+
+def serve_workers(settings: Settings, options: dict) -> int:
+    """N uvicorn worker processes on one socket, each loading the model in its startup; the exit code is 2
+    when a worker could not load it (uvicorn's supervisor then stops all of them, but exits 0)."""
+    from uvicorn import Config
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[SETTINGS_ENV] = json.dumps(asdict(settings))
+    config = Config("newslabel.server:create_app", factory=True, workers=settings.workers, **options)
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    return 2 if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes) else 0
