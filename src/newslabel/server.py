@@ -286,7 +286,7 @@ class App:
             log.exception("internal error on %s %s", *route)
             status, body = 500, error_json("INTERNAL_ERROR", f"internal error ({type(exc).__name__}); see the server log")
         headers = [(b"content-type", JSON_TYPE.encode()), (b"content-length", str(len(body)).encode())]
-        if status == 413:  # the unread rest of the body cannot be used: close the connection
+        if status in (408, 413):  # the unread rest of the body cannot be used: close the connection
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -296,7 +296,12 @@ class App:
         deadline = time.monotonic() + s.request_timeout_s
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         check_content_type(headers.get("content-type"))
-        body = await read_body(receive, headers.get("content-length"), s.max_body_bytes)
+        try:  # a body trickled in slowly counts against the same deadline
+            body = await asyncio.wait_for(read_body(receive, headers.get("content-length"), s.max_body_bytes),
+                                          timeout=s.request_timeout_s)
+        except TimeoutError:
+            raise RequestError(408, "DEADLINE_EXCEEDED", f"request body not received within "
+                                                         f"{s.request_timeout_s:g} s (serve.request_timeout_s)") from None
         pages = request_pages(parse_payload(body), s.max_pages)
         del body
         cancel = threading.Event()
