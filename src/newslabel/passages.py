@@ -185,10 +185,11 @@ def drop_noscript(text: str) -> str:
 
 def check_html_end(source_path: str, text: str) -> None:
     """InputError when an HTML document is cut off. The rule (HTML5 lets `</body>` and `</html>` be left out):
-    after trailing white space and complete comments the document must not end
-    (1) inside a comment (an `<!--` with no `-->` after it), (2) inside a tag (a `<` with no `>` after it),
-    or (3) with text after its last tag; and (4) a document that opens `<html>` or `<body>` must close one of
-    them (`</body>` or `</html>` after it): a page cut exactly after a tag lacks both.
+    a document with a `</body>` or `</html>` end tag is complete (whatever follows it is ignored, as browsers
+    do). Otherwise, after trailing white space and complete comments it must not end (1) inside a comment
+    (an `<!--` with no `-->` after it), (2) inside a tag (a `<` with no `>` after it), or (3) with text after
+    its last tag; and (4) if it opens `<html>` or `<body>` it must close one of them, since a page cut right
+    after a tag lacks both.
 
     >>> check_html_end("ok.html", "<html><body><p>Done.</p></body>")
     >>> check_html_end("ok.html", "<div><p>A fragment.</p></div>\\n<!-- cached -->\\n")
@@ -196,6 +197,8 @@ def check_html_end(source_path: str, text: str) -> None:
     Traceback (most recent call last):
     newslabel.types.InputError: cut.html: truncated HTML: ends in the middle of text ('<p>Cut half way thr')
     """
+    if _CLOSE_DOC.search(text):
+        return
     tail = text[-20000:].rstrip()
     while tail.endswith("-->") and (start := tail.rfind("<!--")) >= 0:
         tail = tail[:start].rstrip()
@@ -204,12 +207,13 @@ def check_html_end(source_path: str, text: str) -> None:
         raise InputError(source_path, f"truncated HTML: ends inside a comment ({_end(tail, tail.rfind('<!--'))})")
     if lt > gt:
         raise InputError(source_path, f"truncated HTML: ends inside a tag ({_end(tail, lt)})")
+    last_tag = _end(tail, tail.rfind("<", 0, gt))
     if tail[gt + 1 :].strip():
-        raise InputError(source_path, f"truncated HTML: ends in the middle of text ({_end(tail, tail.rfind('<', 0, gt))})")
+        raise InputError(source_path, f"truncated HTML: ends in the middle of text ({last_tag})")
     opened = _OPEN_DOC.search(text)
-    if opened and not _CLOSE_DOC.search(text, opened.end()):
+    if opened:
         raise InputError(source_path, f"truncated HTML: <{opened.group(1).lower()}> is never closed "
-                                      f"(no </body> or </html>; it ends {_end(tail, tail.rfind('<', 0, gt))})")
+                                      f"(no </body> or </html>; it ends {last_tag})")
 
 
 _OPEN_DOC = re.compile(r"<(html|body)[\s>]", re.I)
