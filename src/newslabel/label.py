@@ -207,6 +207,8 @@ def _label_doc(doc, key: str, page_timeout: float | None) -> Outcome:
             result = _LABELLER.label(page)
     except InputError as exc:
         return Outcome(key, None, str(exc), doc.warnings)
+    except RunFailed:  # SIGTERM / SIGINT in a one-process run: stop, do not count it against the page
+        raise
     except PageTimeout:
         return Outcome(key, None, f"{doc.source_path}: page {doc.doc_id}: over the {page_timeout:g} s time limit "
                                   "for a page (label.page_timeout_s); not labelled", doc.warnings)
