@@ -139,7 +139,10 @@ class Runner:
                 proc.kill()
                 proc.wait()
                 time.sleep(5)
-                return None, time.perf_counter() - started, [w for w in workers if _alive(w)]
+                orphans = [w for w in workers if _alive(w)]
+                for w in orphans:  # counted, then ended: the soak leaves nothing running
+                    os.kill(w, 9)
+                return None, time.perf_counter() - started, orphans
             time.sleep(0.2)
         return proc.returncode, time.perf_counter() - started, []
 
