@@ -305,8 +305,8 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
 
     With ``stack=True`` the output is instead the cross-fitted log-probabilities of a boosted-tree model
     (`HistGradientBoostingClassifier`) over the dense features above, plus, where enabled, the page-context
-    features of `features.RoleContext` (``context``), how many pages of the batch carry the same line
-    (``line_frequency``) and a stacked character n-gram TF-IDF logistic regression (``text_model``). On the
+    features of `features.RoleContext` (``context``), how many training pages carry the same line
+    (``line_frequency``; learned in `fit`, like the context's site templates, never read from the batch) and a stacked character n-gram TF-IDF logistic regression (``text_model``). On the
     training rows the outputs come from models fit on the other folds of pages (``folds``), so the outer linear
     model learns how far to trust them. With ``dom`` and ``trafilatura`` off, it reads the text dump only.
     """
@@ -359,10 +359,17 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         if self.context:
             from .features import RoleContext
 
-            ctx = RoleContext(use_html=self.dom)
-            blocks.append((ctx.fit_transform(X) if training else ctx.transform(X)).toarray())
+            if training:
+                self.context_ = RoleContext(use_html=self.dom)
+                blocks.append(self.context_.fit_transform(X).toarray())
+            else:  # models fitted before the context was kept read each page on its own
+                ctx = getattr(self, "context_", None) or RoleContext(use_html=self.dom)
+                blocks.append(ctx.transform(X).toarray())
         if self.line_frequency:
-            blocks.append(line_frequency(X))
+            if training:
+                self.line_pages_, self.n_pages_ = line_counts(X)
+            blocks.append(line_frequency(X, getattr(self, "line_pages_", {}), getattr(self, "n_pages_", 0),
+                                         own_page=not training))
         return np.hstack(blocks)
 
     # -- fitting -------------------------------------------------------------------------------
@@ -462,18 +469,36 @@ def _log_odds(proba: np.ndarray) -> np.ndarray:
     return np.log(p)
 
 
-def line_frequency(X: pd.DataFrame) -> np.ndarray:
-    """How many pages of the batch carry the passage's (normalised) line: log count and share of pages."""
+def line_counts(X: pd.DataFrame) -> tuple[dict[str, int], int]:
+    """({normalised line: how many of the pages carry it}, number of pages): learned on the training pages.
+
+    >>> line_counts(pd.DataFrame({"doc_id": ["a", "a", "b"], "text": ["Home", "Home!", "home"]}))
+    ({'home': 2}, 2)
+    """
+    from .context import norm_line
+
+    pages: dict[str, set] = defaultdict(set)
+    for t, d in zip(X["text"].fillna("").astype(str), X["doc_id"].astype(str)):
+        pages[norm_line(t)].add(d)
+    return {k: len(v) for k, v in pages.items()}, X["doc_id"].nunique()
+
+
+def line_frequency(X: pd.DataFrame, counts: dict[str, int], n_pages: int, own_page: bool) -> np.ndarray:
+    """How many training pages carry the passage's (normalised) line: log count and share of pages.
+
+    own_page: the rows' pages are not among the training pages; each counts itself once, as a training page
+    does, so a page's features never depend on the other pages of the batch.
+
+    >>> counts, n = {"home": 3, "rain fell": 1}, 4
+    >>> line_frequency(pd.DataFrame({"text": ["Home", "Sun"]}), counts, n, own_page=True).round(3).tolist()
+    [[1.386, 0.8], [0.0, 0.2]]
+    """
     from .context import norm_line
 
     keys = [norm_line(t) for t in X["text"].fillna("").astype(str)]
-    docs = X["doc_id"].astype(str).tolist()
-    pages: dict[str, set] = defaultdict(set)
-    for k, d in zip(keys, docs):
-        pages[k].add(d)
-    n_pages = max(1, len(set(docs)))
-    counts = np.asarray([len(pages[k]) for k in keys], dtype=float)
-    return np.c_[np.log(counts), counts / n_pages]
+    found = np.asarray([counts.get(k, 0) for k in keys], dtype=float) + own_page
+    found = np.maximum(found, 1.0)  # a training page's line is on that page at least
+    return np.c_[np.log(found), found / max(1, n_pages + own_page)]
 
 
 def html_part(options) -> tuple[str, object]:
