@@ -589,6 +589,21 @@ def machine() -> dict[str, str]:
             "load_average_at_start": load}
 
 
+def code_commit(root: Path) -> str:
+    """HEAD, with ``-dirty`` when tracked files differ from it; the benchmark outputs themselves do not count, so
+    a run of several benchmarks records the same commit for each."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!docs/benchmarks.md", ":!benchmarks/results"], cwd=root, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + ("-dirty" if dirty else "") if head.returncode == 0 else "unknown"
+
+
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -611,11 +626,9 @@ def run_benchmark(name: str, *, shared: Path | None = None, limit: int = 0, mlru
     bench = conf.benchmarks[name]
     shared = Path(shared or default_shared())
     frames = limit_frames(load_data(name, bench, shared), limit, by_page=name == "webextract")
-    from .tracking import git_commit
-
     started = datetime.now(UTC)
     meta = {"benchmark": name, "batch": uuid.uuid4().hex[:12], "date": started.strftime("%Y-%m-%d %H:%M UTC"),
-            "git_commit": git_commit(ROOT),
+            "git_commit": code_commit(ROOT),
             "command": command or f"python -m src.benchmark {name}" + (f" --limit {limit}" if limit else ""),
             "limit": str(limit), **{f"machine.{k}": v for k, v in machine().items()},
             **{f"version.{k}": v for k, v in package_versions().items()},
