@@ -5,7 +5,9 @@ Dawid-Skene model with rules independent given the role, in which a rule with ac
 with probability a and otherwise names each of the K-1 other roles alike. The posterior of role c
 is then proportional to exp(sum of w = log(a (K-1) / (1-a)) over the rules voting c), so a rule
 adds to its own label whenever it beats chance (a > 1/K), not only above a = 1/2. The accuracy is
-estimated from gold passages where there are any, else the prior below.
+estimated from gold passages where there are any, else the prior below. (snorkel's LabelModel, which would
+also learn accuracies without gold, resolves with the pinned numpy/pandas but needs torch and tensorboard:
+too heavy a core dependency for fifteen rules fit on gold.)
 
 >>> from newslabel.context import PageContext
 >>> ctx = PageContext(["Logo", "A big headline for the day", "A big headline for the day",
