@@ -40,3 +40,24 @@ def test_a_page_gets_the_same_features_alone_and_in_any_batch():
     assert (together == pd.concat([pd.DataFrame(a) for a in alone]).to_numpy()).all()
     # Statistics read from the batch would give a lone page none (fewer than 3 pages of its site).
     assert alone[0][:, SHARE].tolist() == [1.0, 0.25, 0.75]
+
+
+def test_stacked_html_features_of_a_page_do_not_depend_on_the_batch():
+    from newslabel.html_features import HtmlFeatures
+
+    def page(doc: str, site: str, title: str) -> list[dict]:
+        lines = ["Home", "Share on Facebook", title, BODY, "Another closing sentence for the story, as it happened."]
+        html = "<html><body>" + "".join(f"<p>{t}</p>" for t in lines) + "</body></html>"
+        return [{"doc_id": doc, "site": site, "text": t, "html": html, "title": title, "index": i}
+                for i, t in enumerate(lines)]
+
+    train = pd.DataFrame([r for k in range(6) for r in page(f"t{k}", f"site{k % 3}", f"Headline {k}")])
+    y = ["chrome", "chrome", "title", "body", "body"] * 6
+    features = HtmlFeatures(trafilatura=False, stack=True, text_model=False, folds=2, max_iter=5).fit(train, y)
+    new = [pd.DataFrame(page(f"n{k}", site, f"New headline {k}")) for k, site in enumerate(["site0", "other"])]
+    together = features.transform(pd.concat(new, ignore_index=True)).toarray()
+    alone = [features.transform(p).toarray() for p in new]
+    assert (together == pd.concat([pd.DataFrame(a) for a in alone]).to_numpy()).all()
+    # "Share on Facebook" is on all 6 training pages; a page of site0 counts the 4 of other sites and itself.
+    assert features.line_pages_["share on facebook"] == 6 and features.site_pages_ == {"site0": 2, "site1": 2,
+                                                                                        "site2": 2}
