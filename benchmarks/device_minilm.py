@@ -12,8 +12,9 @@ The GPU machine this workplace lends (the `device` tool) has torch and transform
    test split with `newslabel.transformer.TransformerClassifier`, the class that ``model=minilm_full`` trains,
    and writes ``OUT/NAME.json``: test predictions, timings, the training history, the machine and versions.
 3. here: ``python benchmarks/device_minilm.py log RESULTS`` scores the predictions with the harness's
-   scorers, logs one run per benchmark in the MLflow experiment ``benchmark-NAME-gpu`` and regenerates
-   docs/benchmarks.md (a "on a GPU machine" table under each benchmark).
+   scorers, logs one run per benchmark in the MLflow experiment ``benchmark-NAME-gpu``, writes the result file
+   ``benchmarks/results/NAME-gpu.json`` and re-renders docs/benchmarks.md (a "on a GPU machine" table under each
+   benchmark). The date is the one the result file records (``date``), else the file's modification time.
 
 Early stopping reads the whole validation split (minilm_full's ``eval_subset: 0``); the splits are the ones
 ``python -m src.benchmark NAME`` uses (train rows for training, validation rows held out for early stopping).
@@ -141,7 +142,8 @@ def run(folder: Path, out: Path, only: list[str]) -> None:
 
 
 # -- 3. here: score, log, document ----------------------------------------------------------------
-def log(results: Path, shared: Path, mlruns: Path, docs: Path) -> None:
+def log(results: Path, shared: Path, mlruns: Path, docs: Path, out: Path) -> None:
+    """Score the GPU machine's predictions in `results`, log them, write `out`/NAME-gpu.json, render `docs`."""
     from newslabel import benchmark as bm
 
     conf = bm.load_config()
@@ -163,7 +165,7 @@ def log(results: Path, shared: Path, mlruns: Path, docs: Path) -> None:
                   "best_step": str(r["summary"]["best_step"]), "encoder_weights": "packaged MiniLM rounded to fp16"}
         system = f"newslabel {r['task']}, fine-tuned MiniLM (model=minilm_full), GPU"
         meta = {"benchmark": f"{name}-gpu", "batch": path.stem + "-" + str(int(path.stat().st_mtime)),
-                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(path.stat().st_mtime)),
+                "date": r.get("date") or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(path.stat().st_mtime)),
                 "command": "python benchmarks/device_minilm.py prepare|run|log", "limit": "0",
                 "machine.cores": str(r.get("cores", "?")), "machine.cpu": f"GPU: {r['gpu']}",
                 "machine.os": "the device machine",
@@ -173,10 +175,11 @@ def log(results: Path, shared: Path, mlruns: Path, docs: Path) -> None:
         target = {k: v for o in conf.benchmarks[name].ours for k, v in (o.get("targets") or {}).items()}
         report = bm.Report(f"{name}-gpu", [bm.Row(system, "ours", m, params, target)], meta)
         bm.log_report(report, mlruns, conf)
+        bm.save_result(report, out)
         shown = "fnc_relative" if name == "fnc1" else "accuracy" if r["task"] == "topic" else "macro_f1"
         print(f"{name}: {shown} {m[shown]:.4f}, macro-F1 {m['macro_f1']:.4f}, fit {r['fit_seconds']:.0f} s "
               f"({r['summary']['steps']} steps) on {r['gpu']}")
-    print(f"wrote {bm.write_docs(docs, mlruns, conf)}")
+    print(f"wrote {bm.write_docs(docs, out, conf)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,13 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     p.add_argument("--mlruns", type=Path, default=ROOT / "mlruns", help="log: the MLflow store")
     p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md", help="log: the page to regenerate")
+    p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results", help="log: the result files")
     a = p.parse_args(argv)
     if a.step == "prepare":
         prepare(a.folder, a.only, a.shared)
     elif a.step == "run":
         run(a.folder, a.out or a.folder / "results", a.only)
     else:
-        log(a.folder, a.shared, a.mlruns, a.docs)
+        log(a.folder, a.shared, a.mlruns, a.docs, a.results)
     return 0
 
 

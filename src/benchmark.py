@@ -1,7 +1,8 @@
 """python -m src.benchmark NAME|all [--limit N]: our models vs peers on the public sets (configs/benchmark.yaml).
 
-NAME is webextract, bbc, agnews, fnc1 or babe. Runs log to the MLflow experiments benchmark-NAME and a full run
-regenerates docs/benchmarks.md. A benchmark whose data is not in ../shared/data is skipped with a message.
+NAME is webextract, bbc, agnews, fnc1 or babe. Runs log to the MLflow experiments benchmark-NAME; a full run writes
+the result file benchmarks/results/NAME.json and renders docs/benchmarks.md from the result files (the other
+benchmarks' sections keep their figures). A benchmark whose data is not in ../shared/data is skipped with a message.
 """
 
 from pathlib import Path
@@ -19,10 +20,12 @@ def main(
     mlruns: Path = typer.Option(None, "--mlruns", help="the MLflow store folder (default: mlruns/)"),
     docs: Path = typer.Option(None, "--docs", help="where to write the tables (default: docs/benchmarks.md; "
                                                    "a --limit run writes them only when this is given)"),
+    results: Path = typer.Option(None, "--results", help="the result files' folder (default: benchmarks/results; "
+                                                         "a --limit run writes there only when this or --docs is given)"),
 ) -> None:
     from newslabel.benchmark import main as run
 
-    raise typer.Exit(run(names, limit=limit, shared=shared, mlruns=mlruns, docs=docs))
+    raise typer.Exit(run(names, limit=limit, shared=shared, mlruns=mlruns, docs=docs, results=results))
 
 
 if __name__ == "__main__":

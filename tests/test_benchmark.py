@@ -215,20 +215,26 @@ def test_smoke_run(name, store):
     conf = benchmark.load_config().benchmarks[name]
     assert sum(r.kind == "ours" for r in report.rows) == len(conf.ours)
     # Every measured run carries the table's metrics under the same names.
-    wanted = {m for m, _, _ in benchmark.COLUMNS[name] if m != "body_f1_ci"}
+    intervals = {f"{m}_{end}" for m, _, _ in benchmark.COLUMNS[name] if m in benchmark.CI_COLUMNS
+                 for end in ("low", "high")}
+    wanted = {m for m, _, _ in benchmark.COLUMNS[name] if m not in benchmark.CI_COLUMNS} | intervals
     for row in report.rows:
         if row.kind == "published":
             assert row.note == "published, not measured"
             continue
         names = wanted - ({"cv_macro_f1", "cv_macro_f1_std"} if row.params.get("cv") == "False" else set())
         assert names <= set(row.metrics), (row.system, names - set(row.metrics))
-        assert row.metrics["seconds_per_item"] >= 0
+        assert row.metrics["n_items"] == float(report.meta["n_test_items"])  # scored on every test item
     runs = MlflowClient().search_runs([mlflow.get_experiment_by_name(f"benchmark-{name}").experiment_id])
     assert {r.info.run_name for r in runs} >= {r.system for r in report.rows}
     text = docs.read_text(encoding="utf-8")
     assert f"## {name}" in text and "Smoke run" in text and "published, not measured" in text
     assert "- Errors of newslabel" in text and "(gold→predicted)" in text
     assert "do not edit by hand" in text
+    # A smoke run writes its result file beside the docs it was given, never into benchmarks/results.
+    result = json.loads((store / "results" / f"{name}.json").read_text(encoding="utf-8"))
+    assert result["benchmark"] == name and result["run"]["limit"] == str(SMOKE_LIMIT[name])
+    assert len(result["git_commit"]) >= 40 and result["machine"]["cores"] == str(os.cpu_count())
 
 
 def test_missing_data_skips_with_a_message(tmp_path):
@@ -282,7 +288,8 @@ def test_device_minilm_prepare_run_log(tmp_path):
     assert result["summary"]["steps"] == 2
     assert result["summary"]["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     docs = tmp_path / "benchmarks.md"
-    dm.log(tmp_path / "out", DATA.parent, tmp_path / "mlruns", docs)
+    dm.log(tmp_path / "out", DATA.parent, tmp_path / "mlruns", docs, tmp_path / "results")
+    assert json.loads((tmp_path / "results" / "babe-gpu.json").read_text())["rows"][0]["kind"] == "ours"
     report = benchmark.collect("babe-gpu", tmp_path / "mlruns", benchmark.load_config())
     (row,) = report.rows
     assert row.system == "newslabel bias, fine-tuned MiniLM (model=minilm_full), GPU"
@@ -305,10 +312,63 @@ def test_webextract_text_model_meets_the_seed_acceptance(shared_dir):
     frames = benchmark.load_data("webextract", bench, shared_dir)
     cfg = benchmark.compose_ours(system, shared_dir)
     train, validation = benchmark._split_for_ours(system, frames)
-    model, _ = benchmark.fit_ours(system, cfg, benchmark.text_only(train), benchmark.text_only(validation),
+    model, _, _ = benchmark.fit_ours(system, cfg, benchmark.text_only(train), benchmark.text_only(validation),
                                   benchmark.label_names("role", frames))
     seed = shared_dir / "seeds" / "000_0eff458de775143f.txt"
     result = Labeller({"role": model}).label_page(seed.read_text(encoding="utf-8"), doc_id="seed")
     gold = [r for _, r in seed_gold(shared_dir)]
     agree, f1, related_as_body = body_scores(gold, result["passages"])
     assert agree >= 0.95 and f1 >= 0.95 and related_as_body == 0, (agree, f1, related_as_body)
+
+
+# -- result files and the rendered page ----------------------------------------------------------------
+def _report(name: str, accuracy: float, date: str) -> benchmark.Report:
+    ours = benchmark.Row("newslabel topic", "ours", {"accuracy": accuracy, "macro_f1": 0.5, "accuracy_ci_low": 0.25,
+                                                    "accuracy_ci_high": 0.875, "seconds_per_item": 0.001,
+                                                    "cpu_seconds_per_item": 0.001, "fit_seconds": 2.0},
+                         {"train_command": f"python -m src.train data={name} task=topic", "model": "logreg",
+                          "n_train": "10", "model_config": "not kept"}, {"accuracy": 0.9},
+                         validation={"val_accuracy": 0.75, "val_macro_f1": float("nan")})
+    published = benchmark.Row("a paper", "published", {"accuracy": 0.95}, note="published, not measured")
+    meta = {"command": f"python -m src.benchmark {name}", "date": date, "git_commit": "abc123", "limit": "0",
+            "machine.cores": "2", "machine.cpu": "Test CPU", "version.numpy": "2.4.6", "n_test": "8",
+            "n_test_items": "8", "item": "article", "n_train": "10", "wall_seconds": "3"}
+    return benchmark.Report(name, [ours, published], meta)
+
+
+def test_result_files_render_the_docs_and_a_partial_run_keeps_the_other_section(tmp_path):
+    results, docs = tmp_path / "results", tmp_path / "benchmarks.md"
+    path = benchmark.save_result(_report("bbc", 0.625, "2026-12-01 10:00 UTC"), results)
+    benchmark.save_result(_report("agnews", 0.5, "2026-12-01 10:05 UTC"), results)
+    data = json.loads(path.read_text())
+    assert (data["benchmark"], data["command"], data["git_commit"], data["date"]) == (
+        "bbc", "python -m src.benchmark bbc", "abc123", "2026-12-01 10:00 UTC")
+    assert data["machine"] == {"cores": "2", "cpu": "Test CPU"} and data["versions"] == {"numpy": "2.4.6"}
+    ours = data["rows"][0]
+    assert ours["intervals"] == {"accuracy": [0.25, 0.875]}
+    assert ours["validation"] == {"val_accuracy": 0.75, "val_macro_f1": None}  # NaN is written as null
+    assert "model_config" not in ours["params"]
+    text = benchmark.write_docs(docs, results).read_text(encoding="utf-8")
+    assert "| **newslabel topic** | ours | 0.6250 | 0.250–0.875 | 0.5000 |" in text
+    assert "- Validation (newslabel topic; the held-out rows it early-stopped on): accuracy 0.7500." in text
+    assert "date: 2026-12-01 10:00 UTC; git commit `abc123`" in text
+    assert "## fnc1\n\nNot run yet: `python -m src.benchmark fnc1`." in text
+    # A later run of bbc alone rewrites bbc's file and section; agnews keeps its figures.
+    benchmark.save_result(_report("bbc", 0.875, "2026-12-01 11:00 UTC"), results)
+    again = benchmark.write_docs(docs, results).read_text(encoding="utf-8")
+    bbc = again[again.index("## bbc"):again.index("## agnews")]
+    agnews = again[again.index("## agnews"):again.index("## fnc1")]
+    assert "| **newslabel topic** | ours | 0.8750 |" in bbc and "2026-12-01 11:00 UTC" in bbc
+    assert agnews == text[text.index("## agnews"):text.index("## fnc1")]
+    assert "| **newslabel topic** | ours | 0.5000 |" in agnews and "2026-12-01 10:05 UTC" in agnews
+    assert benchmark.load_result(path).rows[0].metrics["accuracy"] == 0.875
+
+
+def test_item_bootstrap_hand_checked():
+    # Every item right: every resample scores 1.0, so both ends of every interval are 1.0.
+    ci = benchmark.item_bootstrap(["agree", "unrelated"], ["agree", "unrelated"], list(benchmark.STANCE_LABELS),
+                                  200, fnc=True)
+    assert ci == {f"{m}_ci_{end}": 1.0 for m in ("accuracy", "macro_f1", "fnc_relative") for end in ("low", "high")}
+    # One of two wrong: a resample holds 0, 1 or 2 right items, so accuracy spans 0 to 1.
+    ci = benchmark.item_bootstrap(["a", "b"], ["a", "a"], ["a", "b"], 500, seed=1)
+    assert (ci["accuracy_ci_low"], ci["accuracy_ci_high"]) == (0.0, 1.0)

@@ -84,10 +84,10 @@ def test_aggregator_prior_vote(aggregator_votes):
     model = RuleModel()
     assert [model.predict_one(v)[0] for v in aggregator_votes] == [
         "chrome", "title", "title", "byline", "body", "body", "body", "body", "promo", "related", "related", "related"]
-    # One rule at the prior accuracy 0.8 has odds 4: 4 / (4 + 5 abstaining roles at e^0 = 1).
-    assert model.predict_one(aggregator_votes[3])[1] == pytest.approx(4 / 9)
-    # Two agreeing rules: odds 4 * 4 = 16.
-    assert model.predict_one(aggregator_votes[11])[1] == pytest.approx(16 / 21)
+    # One rule at the prior accuracy 0.8 has likelihood ratio 0.8 * 5 / 0.2 = 20: 20 / (20 + 5 roles at e^0 = 1).
+    assert model.predict_one(aggregator_votes[3])[1] == pytest.approx(20 / 25)
+    # Two agreeing rules: 20 * 20 = 400.
+    assert model.predict_one(aggregator_votes[11])[1] == pytest.approx(400 / 405)
 
 
 def test_related_section_ends_at_promo_and_time_needs_prose_before():
@@ -156,12 +156,13 @@ def test_fit_estimates_accuracy_from_gold():
     assert model.accuracy["repeated_title"] == pytest.approx(2.6 / 3)
     assert model.accuracy["cookie_banner"] == pytest.approx(PRIOR_ACCURACY)  # never fired: the prior
     assert set(model.accuracy) == set(RULES)
-    assert model.weight("prose_paragraph") == pytest.approx(math.log(0.65 / 0.35))
-    assert model.weight("related_section") == pytest.approx(math.log(6.5))
-    # related (odds 6.5) beats body (odds 13/7); title, byline, promo, chrome abstain at odds 1.
+    # log(a (K - 1) / (1 - a)) with K = 6 roles
+    assert model.weight("prose_paragraph") == pytest.approx(math.log(0.65 * 5 / 0.35))
+    assert model.weight("related_section") == pytest.approx(math.log(32.5))
+    # related (ratio 32.5) beats body (65/7); title, byline, promo, chrome abstain at 1.
     role, conf = model.predict_one({"prose_paragraph": "body", "related_section": "related"})
     assert role == "related"
-    assert conf == pytest.approx(6.5 / (6.5 + 13 / 7 + 4))
+    assert conf == pytest.approx(32.5 / (32.5 + 65 / 7 + 4))
 
 
 def test_fit_clamps_accuracy():
@@ -175,18 +176,33 @@ def test_fit_clamps_accuracy():
 def test_predict_one_weighted_winner():
     model = RuleModel(accuracy={"prose_paragraph": 0.65, "related_section": 2.6 / 3, "relative_time": 2.6 / 3})
     role, conf = model.predict_one(TOY_VOTES[2])
-    # related: odds 6.5 * 6.5 = 42.25 from two rules, against body's single 13/7.
+    # related: 32.5 * 32.5 = 1056.25 from two rules, against body's single 65/7.
     assert role == "related"
-    assert conf == pytest.approx(42.25 / (42.25 + 13 / 7 + 4))
-    # A rule missing from the fitted accuracies gets the prior weight, log(4).
-    assert model.weight("byline_pattern") == pytest.approx(math.log(4))
+    assert conf == pytest.approx(1056.25 / (1056.25 + 65 / 7 + 4))
+    # A rule missing from the fitted accuracies gets the prior weight, log(0.8 * 5 / 0.2).
+    assert model.weight("byline_pattern") == pytest.approx(math.log(20))
     assert model.predict_one({}) == (None, 0.0)
     # A strong single rule outvotes two weak ones.
     weak = RuleModel(accuracy={"prose_paragraph": 0.6, "short_sentence_in_body": 0.6, "related_section": 0.95})
     role, conf = weak.predict_one({"prose_paragraph": "body", "short_sentence_in_body": "body",
                                    "related_section": "related"})
     assert role == "related"
-    assert conf == pytest.approx(19 / (19 + 2.25 + 4))
+    assert conf == pytest.approx(95 / (95 + 7.5 * 7.5 + 4))
+
+
+def test_weak_rule_above_chance_adds_to_its_own_label():
+    # K = 6 roles, so chance is 1/6: a rule right 40% of the time is evidence for its label, weight
+    # log(0.4 * 5 / 0.6) = log(10/3) > 0 (the log-odds log(0.4 / 0.6) would vote against it).
+    model = RuleModel(accuracy={"prose_paragraph": 0.4, "image_caption": 0.3})
+    assert model.weight("prose_paragraph") == pytest.approx(math.log(10 / 3))
+    role, conf = model.predict_one({"prose_paragraph": "body"})
+    # Alone, its posterior is its accuracy: (10/3) / (10/3 + 5).
+    assert role == "body" and conf == pytest.approx(0.4)
+    # Against a weaker rule (0.3: ratio 1.5 / 0.7 = 15/7) it still wins; both beat the four silent roles.
+    role, conf = model.predict_one({"prose_paragraph": "body", "image_caption": "chrome"})
+    assert role == "body" and conf == pytest.approx((10 / 3) / (10 / 3 + 15 / 7 + 4))
+    # At chance exactly the weight is 0: the rule carries no evidence.
+    assert RuleModel(accuracy={"prose_paragraph": 1 / 6}).weight("prose_paragraph") == pytest.approx(0.0)
 
 
 def _row(rows, rule):
@@ -198,27 +214,44 @@ def test_rule_report_on_toy_votes():
     assert [r["rule"] for r in rows] == [*RULES, "COMBINED"]
     keys = ("label", "coverage", "overlaps", "conflicts", "accuracy", "n_gold", "weight")
     expect = {
-        "repeated_title": ("title", 0.25, 0.0, 0.0, 1.0, 1, 1.386),
-        "prose_paragraph": ("body", 0.5, 0.5, 0.25, 0.5, 2, 1.386),
-        "short_sentence_in_body": ("body", 0.25, 0.25, 0.0, 1.0, 1, 1.386),
-        "related_section": ("related", 0.25, 0.25, 0.25, 1.0, 1, 1.386),
-        "relative_time": ("related", 0.25, 0.25, 0.25, 1.0, 1, 1.386),
-        "cookie_banner": ("", 0.0, 0.0, 0.0, None, 0, 1.386),
+        "repeated_title": ("title", 0.25, 0.0, 0.0, 1.0, 1, 2.996),
+        "prose_paragraph": ("body", 0.5, 0.5, 0.25, 0.5, 2, 2.996),
+        "short_sentence_in_body": ("body", 0.25, 0.25, 0.0, 1.0, 1, 2.996),
+        "related_section": ("related", 0.25, 0.25, 0.25, 1.0, 1, 2.996),
+        "relative_time": ("related", 0.25, 0.25, 0.25, 1.0, 1, 2.996),
+        "cookie_banner": ("", 0.0, 0.0, 0.0, None, 0, 2.996),
         # Passage 3 is covered by no rule, so its gold is not judged: 3 of 3 covered are right.
         "COMBINED": ("", 0.75, None, 0.25, 1.0, 3, None),
     }
     for rule, values in expect.items():
         assert tuple(_row(rows, rule)[k] for k in keys) == values, rule
+    assert {(r["accuracy_on"], r["in_sample"]) for r in rows} == {("all gold", True)}
 
 
 def test_rule_report_with_fitted_weights():
     model = RuleModel().fit(TOY_VOTES, TOY_GOLD)
     rows = rule_report(TOY_VOTES, TOY_GOLD, model)
-    assert _row(rows, "prose_paragraph")["weight"] == round(math.log(0.65 / 0.35), 3) == 0.619
-    assert _row(rows, "repeated_title")["weight"] == round(math.log(6.5), 3) == 1.872
+    assert _row(rows, "prose_paragraph")["weight"] == round(math.log(0.65 * 5 / 0.35), 3) == 2.228
+    assert _row(rows, "repeated_title")["weight"] == round(math.log(32.5), 3) == 3.481
     assert _row(rows, "COMBINED")["accuracy"] == 1.0
     # Gold of None is not judged.
     rows = rule_report(TOY_VOTES, [None, "body", None, None], model)
     assert (_row(rows, "prose_paragraph")["accuracy"], _row(rows, "prose_paragraph")["n_gold"]) == (1.0, 1)
     assert _row(rows, "repeated_title")["accuracy"] is None
     assert _row(rows, "COMBINED")["n_gold"] == 1
+
+
+def test_rule_report_held_out_accuracy_is_marked():
+    # Weights fitted on the train rows (0, 1); accuracy reported on the validation rows (2, 3), marked.
+    votes = [{"prose_paragraph": "body"}, {"prose_paragraph": "body"}, {"prose_paragraph": "body"},
+             {"prose_paragraph": "body", "related_section": "related"}]
+    gold = ["body", "chrome", "related", "related"]
+    splits = ["train", "train", "validation", "validation"]
+    model = RuleModel().fit(votes[:2], gold[:2])
+    rows = rule_report(votes, gold, model, splits)
+    prose, related, combined = _row(rows, "prose_paragraph"), _row(rows, "related_section"), _row(rows, "COMBINED")
+    assert (prose["accuracy"], prose["n_gold"], prose["train_accuracy"], prose["n_train_gold"]) == (0.0, 2, 0.5, 2)
+    assert (related["accuracy"], related["n_gold"], related["train_accuracy"]) == (1.0, 1, None)
+    assert (prose["accuracy_on"], prose["in_sample"]) == ("validation", False)
+    # Validation: row 2 voted body (wrong); row 3 related, the prior 0.8 (ratio 20) beating prose's 0.65 (65/7).
+    assert (combined["accuracy"], combined["n_gold"], combined["train_accuracy"]) == (0.5, 2, 0.5)

@@ -28,9 +28,21 @@ def child_run(task: str):
 
 def test_train_returns_metrics_for_every_task(trained):
     assert set(trained.results) == {*TASKS, "labeller"}
+    from newslabel import load_labeller
+    from newslabel.evaluate import metrics
+    from newslabel.train import frames, inputs
+
+    labeller = load_labeller(mlruns=trained.mlruns)
     for task in TASKS:
         r = trained.results[task]
-        assert 0.0 <= r["test_macro_f1"] <= 1.0 and 0.0 <= r["val_accuracy"] <= 1.0
+        # The reported figures are the registered model's on the saved splits, recomputed here.
+        data, _, labels = frames(task, trained.cfg)
+        model = labeller.models[task]
+        for split, prefix in (("test", "test_"), ("validation", "val_")):
+            pred = model.classes_[model.predict_proba(inputs(data[split])).argmax(axis=1)].tolist()
+            again = metrics(data[split]["label"].tolist(), pred, labels, prefix)
+            assert (r[f"{prefix}macro_f1"], r[f"{prefix}accuracy"]) == pytest.approx(
+                (again[f"{prefix}macro_f1"], again[f"{prefix}accuracy"]), abs=1e-12), (task, split)
         assert r["registered_version"] == 1 and r["promoted"] is True
         assert r["promotion_reason"] == "no champion yet"
     assert trained.results["role"]["test_body_f1"] > 0.8

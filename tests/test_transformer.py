@@ -148,7 +148,8 @@ def test_runs_have_the_sklearn_metric_names_and_register(store):
     for task in TUNED:
         r, run = results[task], _run(task)
         assert set(run.data.metrics) == metric_names(task), task
-        assert 0.0 <= r["test_macro_f1"] <= 1.0 and r["registered_version"] == 1 and r["promoted"] is True
+        assert run.data.metrics["test_macro_f1"] == pytest.approx(r["test_macro_f1"])  # the logged figure
+        assert r["registered_version"] == 1 and r["promoted"] is True
         assert r["promotion_reason"] == "no champion yet"
         assert run.data.params["model.kind"] == "transformer" and run.data.params["model.name"] == "minilm"
         assert run.data.tags["model"] == "minilm" and int(run.data.tags["transformer.steps"]) <= 3
@@ -205,7 +206,7 @@ def test_labeller_predicts_with_transformer_champions(store):
     assert [p["index"] for p in page["passages"]] == [0, 1, 2, 3, 4]
     roles = {"title", "byline", "body", "related", "promo", "chrome"}
     for p in page["passages"]:
-        assert p["role"] in roles and 0.0 <= p["role_score"] <= 1.0 and p["is_body"] == (p["role"] == "body")
+        assert p["role"] in roles and p["role_score"] >= 1 / 6 and p["is_body"] == (p["role"] == "body")
     tracking_uri_model = load_labeller("models:/newslabel@champion", mlruns=mlruns)  # the served pyfunc's labeller
     assert tracking_uri_model.model_version == labeller.model_version
 

@@ -10,8 +10,11 @@ babe (configs/benchmark.yaml). Each benchmark
   (``seconds_per_item`` and ``cpu_seconds_per_item`` included), so the UI's compare view is the table;
 - adds the README's published figures as runs tagged ``measured=false`` (rows marked *published*).
 
-`write_docs` regenerates docs/benchmarks.md from the latest full run of each experiment: a table per benchmark
-with the command, the date, the machine and the versions. The file is never edited by hand.
+Each full run also writes the committed result file ``benchmarks/results/NAME.json`` (`save_result`): every
+figure with its 95% interval, validation metrics where our model holds out a validation split, the command, the
+git commit, the date, the machine and the package versions. `write_docs` renders docs/benchmarks.md from those
+files only (a table per benchmark; ``NAME-gpu.json`` below it), so running one benchmark rewrites its own section
+and the others keep theirs. Neither file is edited by hand.
 
 webextract is scored at passage level by the README's rule (`peers.score_passages`): a peer's output text,
 or the body text our model predicts, marks a passage as body when it covers at least half its tokens. Our
@@ -25,6 +28,7 @@ model predicts the README's passages directly, so its decisions are scored as th
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import platform
 import sys
@@ -42,6 +46,8 @@ from omegaconf import DictConfig, OmegaConf
 from .config import CONFIG_DIR, ROOT
 
 BENCHMARKS = ("webextract", "bbc", "agnews", "fnc1", "babe")
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+RESULT_FORMAT = 1
 STANCE_LABELS = ("agree", "disagree", "discuss", "unrelated")
 
 # Table columns per benchmark: (metric, header, format). The runs carry these metric names.
@@ -50,21 +56,25 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
                    ("body_f1_ci", "F1 95% CI (pages)", ""), ("macro_f1", "macro-F1", ".3f"),
                    ("accuracy", "accuracy", ".3f"), ("seconds_per_item", "s/page", ".4f"),
                    ("cpu_seconds_per_item", "CPU s/page", ".4f")],
-    "bbc": [("accuracy", "accuracy", ".4f"), ("macro_f1", "macro-F1", ".4f"), ("seconds_per_item", "s/article", ".5f"),
+    "bbc": [("accuracy", "accuracy", ".4f"), ("accuracy_ci", "accuracy 95% CI", ""), ("macro_f1", "macro-F1", ".4f"),
+            ("seconds_per_item", "s/article", ".5f"),
             ("cpu_seconds_per_item", "CPU s/article", ".5f"), ("fit_seconds", "fit s", ".1f")],
-    "agnews": [("accuracy", "accuracy", ".4f"), ("macro_f1", "macro-F1", ".4f"), ("seconds_per_item", "s/item", ".5f"),
+    "agnews": [("accuracy", "accuracy", ".4f"), ("accuracy_ci", "accuracy 95% CI", ""), ("macro_f1", "macro-F1", ".4f"),
+               ("seconds_per_item", "s/item", ".5f"),
                ("cpu_seconds_per_item", "CPU s/item", ".5f"), ("fit_seconds", "fit s", ".1f")],
-    "fnc1": [("fnc_score", "FNC score", ".2f"), ("fnc_relative", "relative", ".4f"), ("macro_f1", "macro-F1", ".3f"),
+    "fnc1": [("fnc_score", "FNC score", ".2f"), ("fnc_relative", "relative", ".4f"),
+             ("fnc_relative_ci", "relative 95% CI", ""), ("macro_f1", "macro-F1", ".3f"),
              ("f1_agree", "F1 agree", ".3f"), ("f1_disagree", "F1 disagree", ".3f"), ("f1_discuss", "F1 discuss", ".3f"),
              ("f1_unrelated", "F1 unrelated", ".3f"), ("accuracy", "accuracy", ".3f"),
              ("seconds_per_item", "s/pair", ".5f"), ("cpu_seconds_per_item", "CPU s/pair", ".5f"),
              ("fit_seconds", "fit s", ".1f")],
-    "babe": [("macro_f1", "test macro-F1", ".3f"), ("f1_biased", "test F1 biased", ".3f"),
+    "babe": [("macro_f1", "test macro-F1", ".3f"), ("macro_f1_ci", "95% CI", ""), ("f1_biased", "test F1 biased", ".3f"),
              ("accuracy", "test accuracy", ".3f"), ("cv_macro_f1", "CV macro-F1", ".3f"),
              ("cv_macro_f1_std", "CV std", ".3f"), ("seconds_per_item", "s/sentence", ".5f"),
              ("cpu_seconds_per_item", "CPU s/sentence", ".5f"), ("fit_seconds", "fit s", ".1f")],
 }
 KIND_ORDER = {"ours": 0, "peer": 1, "baseline": 2, "published": 3}
+CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci")  # rendered from <m>_ci_low/_high
 
 
 class Skipped(Exception):
@@ -80,6 +90,7 @@ class Row:
     targets: dict[str, float] = field(default_factory=dict)
     note: str = ""
     errors: str = ""  # what the errors look like (ours): the commonest confusions, or missed / false body
+    validation: dict[str, float] = field(default_factory=dict)  # ours, where a validation split is held out
 
 
 @dataclass
@@ -136,6 +147,44 @@ def page_bootstrap(gold: list[bool], pred: list[bool], pages: list[str], n: int,
     tp, fp, fn = sums[:, 0], sums[:, 1], sums[:, 2]
     f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1e-12), 0.0)
     return float(np.percentile(f1, 2.5)), float(np.percentile(f1, 97.5))
+
+
+def item_bootstrap(gold: list[str], pred: list[str], labels: list[str], n: int, seed: int = 0,
+                   fnc: bool = False) -> dict[str, float]:
+    """95% intervals of accuracy and macro-F1 (over `labels`; FNC-1: also the relative score) over test items
+    resampled with replacement: {metric_ci_low, metric_ci_high}.
+
+    >>> ci = item_bootstrap(["a", "b"], ["a", "a"], ["a", "b"], 500, seed=1)
+    >>> ci["accuracy_ci_low"], ci["accuracy_ci_high"]
+    (0.0, 1.0)
+    """
+    index = {lab: k for k, lab in enumerate(labels)}
+    g = np.asarray([index[x] for x in gold])
+    p = np.asarray([index.get(x, len(labels)) for x in pred])
+    if n <= 0 or len(g) < 2:
+        return {}
+    k = len(labels) + 1
+    rng = np.random.default_rng(seed)
+    acc, macro, rel = np.empty(n), np.empty(n), np.empty(n)
+    related = np.asarray([lab != "unrelated" for lab in labels] + [False])
+    for b in range(n):
+        idx = rng.integers(0, len(g), size=len(g))
+        cm = np.bincount(g[idx] * k + p[idx], minlength=k * k).reshape(k, k)[: len(labels)]
+        tp = np.diag(cm[:, : len(labels)]).astype(float)
+        support, predicted = cm.sum(axis=1), cm[:, : len(labels)].sum(axis=0)
+        present = (support + predicted) > 0
+        f1 = np.where(present, 2 * tp / np.maximum(support + predicted, 1), 0.0)
+        acc[b], macro[b] = tp.sum() / len(g), f1[present].mean() if present.any() else 0.0
+        if fnc:
+            gi, pi = g[idx], p[idx]
+            same_side = related[gi] == related[pi]
+            score = 0.25 * same_side + 0.75 * (same_side & related[gi] & (gi == pi))
+            rel[b] = score.sum() / np.where(related[gi], 1.0, 0.25).sum()
+    out = {}
+    for name, values in (("accuracy", acc), ("macro_f1", macro), *((("fnc_relative", rel),) if fnc else ())):
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = (float(np.percentile(values, 2.5)),
+                                                          float(np.percentile(values, 97.5)))
+    return out
 
 
 def confusions(gold: list[str], pred: list[str], top: int = 4) -> str:
@@ -277,14 +326,18 @@ def text_only(df: pd.DataFrame) -> pd.DataFrame:
 
 def fit_ours(system: DictConfig, cfg: DictConfig, train: pd.DataFrame, validation: pd.DataFrame,
              labels: list[str]):
-    """Fit our model as `python -m src.train` would; returns (model, fit wall seconds)."""
+    """Fit our model as `python -m src.train` would; returns (model, fit wall seconds, validation metrics).
+
+    The validation metrics (`train.fit_task`'s ``val_*``) are empty when the validation rows were trained on.
+    """
     from .train import fit_task
 
     task = cfg.task.names[0]
     data = {"train": train, "validation": validation, "test": train.iloc[:0]}
     with _html_wiring():
         model, result, _ = fit_task(task, cfg, data, labels)
-    return model, float(result["fit_seconds"])
+    return model, float(result["fit_seconds"]), {k: float(v) for k, v in result.items() if k.startswith("val_")}
+
 
 
 def predict_timed(model, df: pd.DataFrame) -> tuple[np.ndarray, float, float]:
@@ -364,12 +417,13 @@ def run_webextract(bench: DictConfig, frames: dict[str, pd.DataFrame], shared: P
         text_mode = system.get("input", "html") == "text"
         prep = text_only if text_mode else (lambda df: df)
         train, validation = _split_for_ours(system, frames)
-        model, fit_s = fit_ours(system, cfg, prep(train), prep(validation), labels)
+        model, fit_s, val = fit_ours(system, cfg, prep(train), prep(validation), labels)
         pred, wall, cpu = predict_timed(model, prep(test))
         params = {**_ours_params(system, cfg, len(train), len(test)), "input": "text" if text_mode else "html"}
         row = scored(system.system, "ours", (pred == "body").tolist(), wall, cpu, params, system.get("targets"),
                      {"fit_seconds": fit_s})
         row.errors = body_errors(gold, (pred == "body").tolist(), test)
+        row.validation = val
         rows.append(row)
 
     page_frames = list(test.groupby("doc_id", sort=False))
@@ -460,6 +514,8 @@ def run_labels(name: str, bench: DictConfig, frames: dict[str, pd.DataFrame], sh
     def finish(system, kind, pred, fit_s, wall, cpu, params, targets=None, cv=None):
         m = _score(name, gold, [str(p) for p in pred], labels)
         m.update(seconds_per_item=wall / n, cpu_seconds_per_item=cpu / n, fit_seconds=fit_s, n_items=float(n))
+        m.update(item_bootstrap(gold, [str(p) for p in pred], labels, int(conf.bootstrap), int(conf.seed),
+                                fnc=name == "fnc1"))
         if cv is not None:
             m.update(cv_macro_f1=float(np.mean(cv)), cv_macro_f1_std=float(np.std(cv)),
                      **{f"cv_fold{k}_macro_f1": v for k, v in enumerate(cv)})
@@ -470,7 +526,7 @@ def run_labels(name: str, bench: DictConfig, frames: dict[str, pd.DataFrame], sh
     for system in bench.ours:
         cfg = compose_ours(system, shared, limit)
         train, validation = _split_for_ours(system, frames)
-        model, fit_s = fit_ours(system, cfg, train, validation, labels)
+        model, fit_s, val = fit_ours(system, cfg, train, validation, labels)
         pred, wall, cpu = predict_timed(model, test)
         cv = None
         do_cv = bool(folds) and bool(system.get("cv", True))
@@ -478,12 +534,13 @@ def run_labels(name: str, bench: DictConfig, frames: dict[str, pd.DataFrame], sh
         if do_cv:
             cv = []
             for k, (tr, te) in enumerate(cv_splits(everything, folds)):
-                m_k, _ = fit_ours(system, cfg, tr, tr.iloc[:0], labels)
+                m_k, _, _ = fit_ours(system, cfg, tr, tr.iloc[:0], labels)
                 p_k, _, _ = predict_timed(m_k, te)
                 cv.append(_score(name, te["label"].tolist(), [str(p) for p in p_k], labels)["macro_f1"])
                 log(f"    fold {k}: macro-F1 {cv[-1]:.4f}")
         row = finish(system.system, "ours", pred, fit_s, wall, cpu, params, system.get("targets"), cv)
         row.errors = confusions(gold, [str(p) for p in pred])
+        row.validation = val
         rows.append(row)
 
     train_all = pd.concat([frames["train"], frames["validation"]], ignore_index=True)
@@ -532,6 +589,21 @@ def machine() -> dict[str, str]:
             "load_average_at_start": load}
 
 
+def code_commit(root: Path) -> str:
+    """HEAD, with ``-dirty`` when tracked files differ from it; the benchmark outputs themselves do not count, so
+    a run of several benchmarks records the same commit for each."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!docs/benchmarks.md", ":!benchmarks/results"], cwd=root, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + ("-dirty" if dirty else "") if head.returncode == 0 else "unknown"
+
+
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -556,6 +628,7 @@ def run_benchmark(name: str, *, shared: Path | None = None, limit: int = 0, mlru
     frames = limit_frames(load_data(name, bench, shared), limit, by_page=name == "webextract")
     started = datetime.now(UTC)
     meta = {"benchmark": name, "batch": uuid.uuid4().hex[:12], "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+            "git_commit": code_commit(ROOT),
             "command": command or f"python -m src.benchmark {name}" + (f" --limit {limit}" if limit else ""),
             "limit": str(limit), **{f"machine.{k}": v for k, v in machine().items()},
             **{f"version.{k}": v for k, v in package_versions().items()},
@@ -590,11 +663,61 @@ def log_report(report: Report, mlruns: Path, conf: DictConfig) -> None:
     tracking.configure(mlruns)
     experiment = f"{conf.experiment_prefix}{report.name}"
     for order, row in enumerate(report.rows):
+        commit = report.meta.get("git_commit", "unknown")
         tags = {**{f"bench.{k}": v for k, v in report.meta.items()}, "kind": row.kind, "measured": str(row.kind !=
                 "published").lower(), "row_order": str(order), "note": row.note, "errors": row.errors,
+                "git_commit": commit, "mlflow.source.git.commit": commit,
                 **{f"target.{k}": str(v) for k, v in row.targets.items()}}
         with tracking.run(experiment, mlruns, row.system, row.params, tags):
-            mlflow.log_metrics({k: float(v) for k, v in row.metrics.items() if v == v})
+            mlflow.log_metrics({k: float(v) for k, v in {**row.metrics, **row.validation}.items() if v == v})
+
+
+# -- result files (benchmarks/results/NAME.json) ---------------------------------------------
+_PARAMS_KEPT = ("train_command", "model", "n_train", "n_test", "hold_out_validation", "input", "cv", "tool",
+                "version", "kind", "C", "label", "max_features", "class_weight", "min_df", "favor_precision",
+                "include_comments")
+
+
+def _number(v):
+    return None if v is None or v != v else float(v)
+
+
+def save_result(report: Report, results_dir: Path) -> Path:
+    """Write ``results_dir/NAME.json``: every figure (with its interval), validation metrics, how it was made."""
+    meta = report.meta
+    machine_info = {k.removeprefix("machine."): v for k, v in meta.items() if k.startswith("machine.")}
+    versions = {k.removeprefix("version."): v for k, v in meta.items() if k.startswith("version.")}
+    other = {k: v for k, v in meta.items() if not k.startswith(("machine.", "version."))
+             and k not in ("command", "git_commit", "date")}
+    data = {
+        "format": RESULT_FORMAT, "benchmark": report.name, "command": meta.get("command", ""),
+        "git_commit": meta.get("git_commit", "unknown"), "date": meta.get("date", ""), "machine": machine_info,
+        "versions": versions, "run": other,
+        "rows": [{"system": r.system, "kind": r.kind, "metrics": {k: _number(v) for k, v in r.metrics.items()},
+                  "intervals": {m: [_number(r.metrics.get(f"{m}_ci_low")), _number(r.metrics.get(f"{m}_ci_high"))]
+                                for m in ("body_f1", "accuracy", "macro_f1", "fnc_relative")
+                                if f"{m}_ci_low" in r.metrics},
+                  "validation": {k: _number(v) for k, v in r.validation.items()} or None,
+                  "params": {k: v for k, v in r.params.items() if k in _PARAMS_KEPT},
+                  "targets": r.targets, "note": r.note, "errors": r.errors} for r in report.rows],
+    }
+    path = Path(results_dir) / f"{report.name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load_result(path: Path) -> Report:
+    """A result file back as the Report it was written from (intervals stay in the metrics)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    meta = {**data.get("run", {}), "command": data.get("command", ""), "git_commit": data.get("git_commit", ""),
+            "date": data.get("date", ""), **{f"machine.{k}": v for k, v in data.get("machine", {}).items()},
+            **{f"version.{k}": v for k, v in data.get("versions", {}).items()}}
+    rows = [Row(r["system"], r["kind"], {k: (float("nan") if v is None else v) for k, v in r["metrics"].items()},
+                r.get("params", {}), r.get("targets", {}), r.get("note", ""), r.get("errors", ""),
+                {k: (float("nan") if v is None else v) for k, v in (r.get("validation") or {}).items()})
+            for r in data["rows"]]
+    return Report(data["benchmark"], rows, meta)
 
 
 # -- docs/benchmarks.md ----------------------------------------------------------------------
@@ -625,9 +748,9 @@ def collect(name: str, mlruns: Path, conf: DictConfig, include_limited: bool = F
 
 def _cell(row: Row, metric: str, fmt: str) -> str:
     m = row.metrics
-    if metric == "body_f1_ci":
-        lo, hi = m.get("body_f1_ci_low"), m.get("body_f1_ci_high")
-        return f"{lo:.3f}–{hi:.3f}" if lo is not None and hi is not None and lo == lo else "—"
+    if metric in CI_COLUMNS:
+        lo, hi = m.get(f"{metric}_low"), m.get(f"{metric}_high")
+        return f"{lo:.3f}–{hi:.3f}" if lo is not None and hi is not None and lo == lo and hi == hi else "—"
     if metric == "fit_seconds" and row.kind == "peer":
         return "—"
     v = m.get(metric)
@@ -640,9 +763,14 @@ def _system(row: Row) -> str:
     return f"**{row.system}**" if row.kind == "ours" else row.system
 
 
+_VALIDATION_SHOWN = ("val_accuracy", "val_macro_f1", "val_body_f1", "val_fnc_relative", "val_f1_biased")
+
+
 def render_report(report: Report) -> list[str]:
     base, _, gpu = report.name.partition("-")  # NAME-gpu: figures brought back from a GPU machine
-    cols = [c for c in COLUMNS[base] if not (gpu and c[0] == "cpu_seconds_per_item")]
+    # GPU tables keep the columns they were first rendered with: no CPU time, no item intervals.
+    cols = [c for c in COLUMNS[base] if not (gpu and (c[0] == "cpu_seconds_per_item" or
+                                                      c[0] in CI_COLUMNS[1:]))]
     meta = report.meta
     lines = [f"### {base} on a GPU machine" if gpu else f"## {report.name}", ""]
     if gpu:
@@ -671,11 +799,16 @@ def render_report(report: Report) -> list[str]:
                 "the train and validation rows"
             lines.append(f"- {row.system}: the model of `{row.params['train_command']}` (model "
                          f"`{row.params.get('model')}`), fit on {rows_used} ({row.params.get('n_train')}).")
+        if row.validation and not gpu:
+            shown = ", ".join(f"{k.removeprefix('val_')} {v:.4f}" for k, v in row.validation.items()
+                              if k in _VALIDATION_SHOWN and v == v)
+            lines.append(f"- Validation ({row.system}; the held-out rows it early-stopped on): {shown}.")
         if row.errors:
             lines.append(f"- Errors of {row.system} (gold→predicted): {row.errors}.")
     versions = ", ".join(f"{k.removeprefix('version.')} {v}" for k, v in meta.items() if k.startswith("version."))
+    commit = f"; git commit `{meta['git_commit']}`" if meta.get("git_commit") not in (None, "", "unknown") else ""
     lines += [
-        f"- Command: `{meta.get('command', '')}`; date: {meta.get('date', '')}; whole benchmark "
+        f"- Command: `{meta.get('command', '')}`; date: {meta.get('date', '')}{commit}; whole benchmark "
         f"{meta.get('wall_seconds', '?')} s wall.",
         f"- Machine: {meta.get('machine.cores', '?')} cores ({meta.get('machine.cpu', '')}), "
         f"{meta.get('machine.os', '')}" + (
@@ -692,44 +825,49 @@ def render_report(report: Report) -> list[str]:
 
 HEADER = """# Benchmarks
 
-Generated by `python -m src.benchmark NAME|all` (src/newslabel/benchmark.py, configs/benchmark.yaml) from the
-MLflow experiments `benchmark-<name>` (open them with `make ui`): **do not edit by hand**. Each section is the latest
-full run of that benchmark. Our model is trained on the set's training split only and evaluated on its test split;
-peers and baselines are scored on the same items in the same run. Rows in *italics*, marked *published, not
-measured*, are figures quoted from the data folder's README (their own settings and, in places, their own splits).
-`s/item` is wall-clock prediction time per test item in one process (for our models: the whole pipeline on the test
-split, features included; for webextract peers: the tool's extraction of one decoded HTML string), `CPU s/item`
-the process CPU time. The machine is shared, so times are noisy.
+Rendered by `python -m src.benchmark NAME|all` (src/newslabel/benchmark.py, configs/benchmark.yaml) from the committed
+result files `benchmarks/results/<name>.json` (and `<name>-gpu.json`): **do not edit by hand**. Each section is the
+latest full run of that benchmark; running one benchmark rewrites its own file and section only. Every run is also
+logged to the MLflow experiment `benchmark-<name>` (open it with `make ui`), tagged with its git commit. Our model is
+trained on the set's training split only and evaluated on its test split; peers and baselines are scored on the same
+items in the same run. Rows in *italics*, marked *published, not measured*, are figures quoted from the data folder's
+README (their own settings and, in places, their own splits). `s/item` is wall-clock prediction time per test item in
+one process (for our models: the whole pipeline on the test split, features included; for webextract peers: the
+tool's extraction of one decoded HTML string), `CPU s/item` the process CPU time. The machine is shared, so times are
+noisy. 95% intervals resample test pages (webextract) or test items (the others), 1000 times.
 
 webextract is scored over passages (micro) by the rule in ../shared/data/webextract/README.md: a passage is
 predicted body when at least 50% of its tokens are matched by an order-preserving alignment against the tool's
-output text. The 95% interval resamples test pages.
+output text.
 """
 
 
-def write_docs(path: Path | None = None, mlruns: Path | None = None, conf: DictConfig | None = None,
-               include_limited: bool = False) -> Path:
-    """Regenerate docs/benchmarks.md from the latest batch of every benchmark experiment."""
+def write_docs(path: Path | None = None, results_dir: Path | None = None, conf: DictConfig | None = None) -> Path:
+    """Render docs/benchmarks.md from the result files in `results_dir` (default benchmarks/results)."""
     conf = conf or load_config()
     path = Path(path or ROOT / conf.docs)
+    results_dir = Path(results_dir or RESULTS_DIR)
     lines = [HEADER]
     for name in BENCHMARKS:
-        report = collect(name, Path(mlruns or ROOT / "mlruns"), conf, include_limited)
-        if report is None:
-            lines += [f"## {name}", "", f"Not run yet: `python -m src.benchmark {name}`.", ""]
-        else:
-            lines += render_report(report)
-        gpu = collect(f"{name}-gpu", Path(mlruns or ROOT / "mlruns"), conf)
-        if gpu is not None:
-            lines += render_report(gpu)
+        for key in (name, f"{name}-gpu"):
+            file = results_dir / f"{key}.json"
+            if file.is_file():
+                lines += render_report(load_result(file))
+            elif key == name:
+                lines += [f"## {name}", "", f"Not run yet: `python -m src.benchmark {name}`.", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return path
 
 
 def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns: Path | None = None,
-         docs: Path | None = None, log=print) -> int:
-    """The CLI: run the named benchmarks (`all`: every one), then regenerate the docs. Returns an exit code."""
+         docs: Path | None = None, results: Path | None = None, log=print) -> int:
+    """The CLI: run the named benchmarks (`all`: every one), write their result files, render the docs.
+
+    A full run writes benchmarks/results/NAME.json and docs/benchmarks.md (or `results`, `docs`). A smoke run
+    (`limit`) never touches the committed files: it writes results and docs only where `results` or `docs` say
+    (results beside the docs when only `docs` is given). Returns an exit code.
+    """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     conf = load_config()
@@ -738,17 +876,24 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
     if unknown:
         log(f"error: unknown benchmark(s) {', '.join(unknown)}; expected {', '.join(BENCHMARKS)} or all")
         return 2
+    if limit:
+        results = results or (Path(docs).parent / "results" if docs is not None else None)
+    else:
+        results = results or RESULTS_DIR
     ran = 0
     start = time.perf_counter()
     command = "python -m src.benchmark " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
     for name in wanted:
         try:
-            run_benchmark(name, shared=shared, limit=limit, mlruns=mlruns, command=command, conf=conf, log=log)
-            ran += 1
+            report = run_benchmark(name, shared=shared, limit=limit, mlruns=mlruns, command=command, conf=conf,
+                                   log=log)
         except Skipped as exc:
             log(str(exc))
+            continue
+        ran += 1
+        if results is not None:
+            log(f"wrote {save_result(report, results)}")
+            if docs is not None or not limit:  # after each benchmark, so a later failure keeps this one's section
+                log(f"wrote {write_docs(docs, results, conf)}")
     log(f"done: {ran} of {len(wanted)} benchmark(s) in {time.perf_counter() - start:.0f} s")
-    if ran and (not limit or docs is not None):
-        out = write_docs(docs, mlruns, conf, include_limited=bool(limit))
-        log(f"wrote {out}")
     return 0

@@ -49,14 +49,20 @@ def print_counts(summary: dict) -> None:
 
 
 def print_rule_report(rows: list[dict]) -> None:
-    table = Table(title="role labelling rules (coverage, overlaps and conflicts are shares of all passages)")
-    for col in ("rule", "label", "coverage", "overlaps", "conflicts", "accuracy", "n_gold", "weight"):
-        table.add_column(col, justify="left" if col in ("rule", "label") else "right")
+    held = rows[0].get("accuracy_on", "all gold") if rows else "all gold"
+    where = ("accuracy on all gold, which the weights were fitted on (in-sample)" if held == "all gold" else
+             f"accuracy on {held} gold (held out); train accuracy in-sample: the weights were fitted on it")
+    table = Table(title=f"role labelling rules (coverage, overlaps and conflicts are shares of all passages; {where})")
+    cols = ("rule", "label", "coverage", "overlaps", "conflicts", "accuracy", "n_gold", "train_accuracy",
+            "n_train_gold", "weight")
+    for col in cols:
+        head = {"accuracy": f"{held} acc", "n_gold": f"n {held}", "train_accuracy": "train acc (in-sample)",
+                "n_train_gold": "n train"}.get(col, col)
+        table.add_column(head, justify="left" if col in ("rule", "label") else "right")
 
     def fmt(v):
         return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
     for r in rows:
-        table.add_row(*(fmt(r[c]) for c in ("rule", "label", "coverage", "overlaps", "conflicts", "accuracy",
-                                             "n_gold", "weight")))
+        table.add_row(*(fmt(r.get(c)) for c in cols))
     console.print(table)

@@ -4,15 +4,21 @@ A passage's role depends on its page: where it sits, what came before (a "Relate
 header switches everything after it), whether it repeats the title, and how many pages of the
 same site carry the very same line (templates: menus, footers, promos).
 
+Template statistics are learned from the training pages (`features.RoleContext.fit`), never from the batch
+being labelled: a page is labelled the same alone or among others. A page that is not among the pages the
+statistics were counted on is added to them (``own_page=True``), so its own lines count once, as a training
+page's do.
+
 >>> stats = TemplateStats.from_pages([["Home", "A"], ["Home", "B"], ["Home", "C"]], ["s", "s", "s"])
 >>> stats.share("s", "Home"), stats.share("s", "A")
 (1.0, 0.3333333333333333)
+>>> stats.share("s", "Home", own_page=True), stats.share("s", "D", own_page=True), stats.share("t", "Home")
+(1.0, 0.25, None)
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 MIN_SITE_PAGES = 3  # below this many pages of a site, template shares are unknown (None)
@@ -26,25 +32,31 @@ def norm_line(text: str) -> str:
 
 @dataclass
 class TemplateStats:
-    """For each site, how many of its pages carry each (normalised) line."""
+    """For each site, how many of its pages carry each (normalised) line; plain dicts, so a fitted model
+    that holds them needs no pickle."""
 
-    pages_per_site: Counter = field(default_factory=Counter)
-    line_counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    pages_per_site: dict[str, int] = field(default_factory=dict)
+    line_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_pages(cls, pages_texts: list[list[str]], sites: list[str]) -> TemplateStats:
         stats = cls()
         for texts, site in zip(pages_texts, sites):
-            stats.pages_per_site[site] += 1
-            stats.line_counts[site].update({norm_line(t) for t in texts})
+            stats.pages_per_site[site] = stats.pages_per_site.get(site, 0) + 1
+            lines = stats.line_counts.setdefault(site, {})
+            for key in {norm_line(t) for t in texts}:
+                lines[key] = lines.get(key, 0) + 1
         return stats
 
-    def share(self, site: str, text: str) -> float | None:
-        """Share of the site's pages that carry this line; None when the site has too few pages."""
-        n = self.pages_per_site.get(site, 0)
+    def share(self, site: str, text: str, own_page: bool = False) -> float | None:
+        """Share of the site's pages that carry this line; None when the site has too few pages.
+
+        own_page: the line's page is not among the counted pages; count it (it carries the line).
+        """
+        n = self.pages_per_site.get(site, 0) + own_page
         if n < MIN_SITE_PAGES:
             return None
-        return self.line_counts[site][norm_line(text)] / n
+        return (self.line_counts.get(site, {}).get(norm_line(text), 0) + own_page) / n
 
 
 @dataclass
@@ -66,11 +78,14 @@ class PageContext:
         return [i for i, t in enumerate(self.texts) if key and norm_line(t) == key]
 
 
-def page_context(records: list[dict], stats: TemplateStats | None) -> PageContext:
-    """A page's passages (dicts with text, title, site, and optional HTML fields) -> its context."""
+def page_context(records: list[dict], stats: TemplateStats | None, own_page: bool = False) -> PageContext:
+    """A page's passages (dicts with text, title, site, and optional HTML fields) -> its context.
+
+    own_page: the page is not among the pages `stats` counted (see `TemplateStats.share`).
+    """
     texts = [r["text"] for r in records]
     site = records[0].get("site") or ""
-    shares = [stats.share(site, t) if stats else None for t in texts]
+    shares = [stats.share(site, t, own_page) if stats else None for t in texts]
     return PageContext(
         texts=texts,
         title=records[0].get("title"),

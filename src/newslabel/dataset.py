@@ -70,7 +70,8 @@ def build_from_pages(pages: list[Page], annotation_paths: list[str], split_cfg: 
     train_pairs = gold_roles([d for d in records if page_split[d] == "train"])
     model = RuleModel().fit([v for v, _ in train_pairs], [g for _, g in train_pairs])
     all_pairs = gold_roles(list(records))
-    report = rule_report([v for v, _ in all_pairs], [g for _, g in all_pairs], model)
+    splits = [page_split[d] for d in records for _ in votes[d]]  # weights from train gold, accuracy on validation's
+    report = rule_report([v for v, _ in all_pairs], [g for _, g in all_pairs], model, splits)
 
     rows: dict[str, dict[str, list[dict]]] = {t: {s: [] for s in SPLITS} for t in TASKS}
     for doc, recs in records.items():

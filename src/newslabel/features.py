@@ -19,7 +19,6 @@ import re
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -100,6 +99,10 @@ class PairFeatures(BaseEstimator, TransformerMixin):
 class RoleContext(BaseEstimator, TransformerMixin):
     """Dense page-context features, one row a passage; rows of a page must be contiguous and ordered.
 
+    Site template statistics (how many pages of a site carry each line) are learned in `fit` from the
+    training pages and kept on the transformer (``site_pages_``, ``site_lines_``); `transform` reads them
+    and the page's own lines only, so a page gets the same features alone or in any batch.
+
     `template_dropout` hides the template-share feature on that share of training pages (chosen
     by hash), so the model also learns to do without it: a single page from an unseen site has
     no template statistics.
@@ -110,22 +113,28 @@ class RoleContext(BaseEstimator, TransformerMixin):
         self.use_html = use_html
 
     def fit(self, X, y=None):
+        self._learn(_pages(X.to_dict("records")))
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
-        return self._transform(X, dropout=self.template_dropout)
+        pages = _pages(X.to_dict("records"))
+        self._learn(pages)
+        return self._transform(pages, dropout=self.template_dropout, own_page=False)
 
     def transform(self, X):
-        return self._transform(X, dropout=0.0)
+        return self._transform(_pages(X.to_dict("records")), dropout=0.0, own_page=True)
 
-    def _transform(self, X: pd.DataFrame, dropout: float):
-        records = X.to_dict("records")
-        pages = _pages(records)
+    def _learn(self, pages: list[list[dict]]) -> None:
         stats = TemplateStats.from_pages([[r["text"] for r in p] for p in pages], [p[0].get("site") or "" for p in pages])
+        self.site_pages_, self.site_lines_ = stats.pages_per_site, stats.line_counts
+
+    def _transform(self, pages: list[list[dict]], dropout: float, own_page: bool):
+        # Models fitted before the statistics were learned have none: pages are then read on their own.
+        stats = TemplateStats(getattr(self, "site_pages_", {}), getattr(self, "site_lines_", {}))
         rows = []
         for page in pages:
             drop = dropout > 0 and _hash_share(page[0]["doc_id"]) < dropout
-            rows.extend(page_features(page, None if drop else stats, self.use_html))
+            rows.extend(page_features(page, None if drop else stats, self.use_html, own_page))
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64))
 
 
@@ -163,8 +172,9 @@ def _main_block(prose: list[bool]) -> tuple[int, int]:
     return best
 
 
-def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool = True) -> list[list[float]]:
-    ctx = page_context(page, stats)
+def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool = True,
+                  own_page: bool = False) -> list[list[float]]:
+    ctx = page_context(page, stats, own_page)
     cues = page_cues(ctx)
     votes = apply_rules(ctx, cues)
     vote_model = RuleModel()

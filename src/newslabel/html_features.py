@@ -305,8 +305,8 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
 
     With ``stack=True`` the output is instead the cross-fitted log-probabilities of a boosted-tree model
     (`HistGradientBoostingClassifier`) over the dense features above, plus, where enabled, the page-context
-    features of `features.RoleContext` (``context``), how many pages of the batch carry the same line
-    (``line_frequency``) and a stacked character n-gram TF-IDF logistic regression (``text_model``). On the
+    features of `features.RoleContext` (``context``), how many training pages of other sites carry the same
+    line (``line_frequency``; learned in `fit`, like the context's site templates, never read from the batch) and a stacked character n-gram TF-IDF logistic regression (``text_model``). On the
     training rows the outputs come from models fit on the other folds of pages (``folds``), so the outer linear
     model learns how far to trust them. With ``dom`` and ``trafilatura`` off, it reads the text dump only.
     """
@@ -359,10 +359,18 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         if self.context:
             from .features import RoleContext
 
-            ctx = RoleContext(use_html=self.dom)
-            blocks.append((ctx.fit_transform(X) if training else ctx.transform(X)).toarray())
+            if training:
+                self.context_ = RoleContext(use_html=self.dom)
+                blocks.append(self.context_.fit_transform(X).toarray())
+            else:  # models fitted before the context was kept read each page on its own
+                ctx = getattr(self, "context_", None) or RoleContext(use_html=self.dom)
+                blocks.append(ctx.transform(X).toarray())
         if self.line_frequency:
-            blocks.append(line_frequency(X))
+            if training:
+                self.site_line_pages_, self.site_pages_ = line_counts(X)
+                self.line_pages_ = _totals(self.site_line_pages_)
+            blocks.append(line_frequency(X, getattr(self, "site_line_pages_", {}), getattr(self, "site_pages_", {}),
+                                         getattr(self, "line_pages_", None)))
         return np.hstack(blocks)
 
     # -- fitting -------------------------------------------------------------------------------
@@ -462,18 +470,61 @@ def _log_odds(proba: np.ndarray) -> np.ndarray:
     return np.log(p)
 
 
-def line_frequency(X: pd.DataFrame) -> np.ndarray:
-    """How many pages of the batch carry the passage's (normalised) line: log count and share of pages."""
+def _site_keys(X: pd.DataFrame) -> list[str]:
+    """Each row's site; a page with no site is a site of its own."""
+    docs = X["doc_id"].astype(str).tolist()
+    sites = X["site"].fillna("").astype(str).tolist() if "site" in X else [""] * len(docs)
+    return [s or f"page:{d}" for s, d in zip(sites, docs)]
+
+
+def line_counts(X: pd.DataFrame) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """({site: {normalised line: pages of the site carrying it}}, {site: pages}): learned on the training pages.
+
+    >>> line_counts(pd.DataFrame({"doc_id": ["a", "a", "b"], "site": ["s", "s", ""], "text": ["Home", "Hi!", "hi"]}))
+    ({'s': {'home': 1, 'hi': 1}, 'page:b': {'hi': 1}}, {'s': 1, 'page:b': 1})
+    """
     from .context import norm_line
 
-    keys = [norm_line(t) for t in X["text"].fillna("").astype(str)]
-    docs = X["doc_id"].astype(str).tolist()
-    pages: dict[str, set] = defaultdict(set)
-    for k, d in zip(keys, docs):
-        pages[k].add(d)
-    n_pages = max(1, len(set(docs)))
-    counts = np.asarray([len(pages[k]) for k in keys], dtype=float)
-    return np.c_[np.log(counts), counts / n_pages]
+    pages: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for t, d, site in zip(X["text"].fillna("").astype(str), X["doc_id"].astype(str), _site_keys(X)):
+        pages[site][norm_line(t)].add(d)
+    site_pages = {site: len(set().union(*lines.values())) for site, lines in pages.items()}
+    return {site: {k: len(v) for k, v in lines.items()} for site, lines in pages.items()}, site_pages
+
+
+def _totals(site_lines: dict[str, dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for lines in site_lines.values():
+        for k, v in lines.items():
+            out[k] += v
+    return dict(out)
+
+
+def line_frequency(X: pd.DataFrame, site_lines: dict[str, dict[str, int]], site_pages: dict[str, int],
+                   totals: dict[str, int] | None = None) -> np.ndarray:
+    """How many training pages of other sites carry the passage's (normalised) line, plus its own page: log
+    count and share of pages.
+
+    The page's own site is left out on training pages and new pages alike, so the feature reads the same for a
+    page of an unseen site (the usual case: splits are by site) as for the training pages, and a page's features
+    never depend on the other pages of the batch. Site templates are `features.RoleContext`'s template share.
+
+    >>> site_lines, site_pages = {"s": {"home": 2, "rain": 1}, "t": {"home": 1}}, {"s": 2, "t": 1}
+    >>> X = pd.DataFrame({"doc_id": ["new", "new", "old"], "site": ["u", "u", "s"], "text": ["Home", "Sun", "Home"]})
+    >>> line_frequency(X, site_lines, site_pages).round(3).tolist()
+    [[1.386, 1.0], [0.0, 0.25], [0.693, 1.0]]
+    """
+    from .context import norm_line
+
+    totals = _totals(site_lines) if totals is None else totals
+    n_total = sum(site_pages.values())
+    found, n = [], []
+    for t, site in zip(X["text"].fillna("").astype(str), _site_keys(X)):
+        k = norm_line(t)
+        found.append(totals.get(k, 0) - site_lines.get(site, {}).get(k, 0) + 1)
+        n.append(n_total - site_pages.get(site, 0) + 1)
+    found_a, n_a = np.asarray(found, dtype=float), np.asarray(n, dtype=float)
+    return np.c_[np.log(found_a), found_a / n_a]
 
 
 def html_part(options) -> tuple[str, object]:

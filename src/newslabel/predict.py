@@ -80,12 +80,12 @@ class Labeller:
                 r.setdefault(f"{task}_score", None)
             r["model_version"] = self.model_version
         body = [r for r in rows if r["is_body"]]
-        return {
+        return _plain({
             "doc_id": page.doc_id, "source_path": page.source_path, "title": title, "source": page.source,
             "date": page.date, "url": page.url, "body_text": "\n\n".join(r["text"] for r in body),
             "topic": _page_topic(body, topic_proba), "role_counts": dict(Counter(r["role"] for r in rows)),
             "passages": rows,
-        }
+        })
 
     def _news_labels(self, news: list[dict], title: str | None):
         if not news:
@@ -124,6 +124,21 @@ def _page_topic(body: list[dict], topic_proba) -> str | None:
         return None
     total = sum(w * p for p, w in weighted)
     return str(topic_proba[0][int(np.argmax(total))])
+
+
+def _plain(value):
+    """JSON types only: numpy scalars and arrays become Python ones; working keys (`_topic_p`) are dropped.
+
+    >>> _plain({"a": np.float32(0.5), "b": [np.int64(2)], "_p": np.zeros(2), "c": np.array([1, 2])})
+    {'a': 0.5, 'b': [2], 'c': [1, 2]}
+    """
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _role_frame(records: list[dict]) -> pd.DataFrame:

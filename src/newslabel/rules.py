@@ -1,8 +1,13 @@
 """Labelling rules for `role`: named functions over a passage and its page, combined by a vote.
 
-Each rule returns a role or None (abstain). They are combined by a weighted vote in which a
-rule's weight is the log-odds of its accuracy (Dawid-Skene with rules assumed independent):
-the accuracy is estimated from gold passages where there are any, else the prior below.
+Each rule returns a role or None (abstain). They are combined by a weighted vote: the one-coin
+Dawid-Skene model with rules independent given the role, in which a rule with accuracy a is right
+with probability a and otherwise names each of the K-1 other roles alike. The posterior of role c
+is then proportional to exp(sum of w = log(a (K-1) / (1-a)) over the rules voting c), so a rule
+adds to its own label whenever it beats chance (a > 1/K), not only above a = 1/2. The accuracy is
+estimated from gold passages where there are any, else the prior below. (snorkel's LabelModel, which would
+also learn accuracies without gold, resolves with the pinned numpy/pandas but needs torch and tensorboard:
+too heavy a core dependency for fifteen rules fit on gold.)
 
 >>> from newslabel.context import PageContext
 >>> ctx = PageContext(["Logo", "A big headline for the day", "A big headline for the day",
@@ -205,7 +210,7 @@ def apply_rules(ctx: PageContext, cues: Cues | None = None) -> list[dict[str, st
 
 @dataclass
 class RuleModel:
-    """Weighted vote over rule outputs; weights are the log-odds of each rule's accuracy."""
+    """Weighted vote over rule outputs; weights are one-coin Dawid-Skene log-likelihood ratios (see above)."""
 
     accuracy: dict[str, float] = field(default_factory=dict)
 
@@ -225,8 +230,9 @@ class RuleModel:
         return self
 
     def weight(self, name: str) -> float:
+        """The one-coin log-likelihood ratio log(a (K-1) / (1-a)): positive above chance (1/K)."""
         acc = self.accuracy.get(name, PRIOR_ACCURACY)
-        return math.log(acc / (1 - acc))
+        return math.log(acc * (len(ROLE.names) - 1) / (1 - acc))
 
     def predict_one(self, fired: dict[str, str]) -> tuple[str | None, float]:
         """(role, confidence) for one passage; (None, 0.0) when no rule fired."""
@@ -235,36 +241,52 @@ class RuleModel:
         score = Counter()
         for name, label in fired.items():
             score[label] += self.weight(name)
-        # Softmax over the six roles, abstaining roles scoring 0.
+        # The posterior under a uniform prior: softmax over the six roles, roles no rule voted for scoring 0.
         exp = {r: math.exp(score.get(r, 0.0)) for r in ROLE.names}
         best = max(exp, key=exp.get)
         return best, exp[best] / sum(exp.values())
 
 
-def rule_report(votes: list[dict[str, str]], gold: list[str | None], model: RuleModel) -> list[dict]:
-    """Per rule: coverage, overlaps, conflicts, and accuracy against gold; then the combined vote."""
+def rule_report(votes: list[dict[str, str]], gold: list[str | None], model: RuleModel,
+                splits: list[str] | None = None, fitted_on: str = "train", held_out: str = "validation") -> list[dict]:
+    """Per rule: coverage, overlaps, conflicts, accuracy against gold and weight; then the combined vote.
+
+    With `splits` (each passage's split), ``accuracy`` is measured on the `held_out` split's gold, which the
+    weights were not fitted on, and ``train_accuracy`` on the `fitted_on` gold they were fitted on (in-sample);
+    ``accuracy_on`` names the split. Without, both are measured on all gold, and ``in_sample`` says so.
+    """
     n = len(votes) or 1
+    if splits is None:
+        held = fit = [True] * len(votes)
+    else:
+        held, fit = [s == held_out for s in splits], [s == fitted_on for s in splits]
+    combined = [model.predict_one(f)[0] for f in votes]
+
+    def judge(picks: list[tuple[str | None, str | None, bool]]) -> tuple[float | None, int]:
+        judged = [(p, g) for p, g, keep in picks if keep and g is not None and p is not None]
+        return (sum(p == g for p, g in judged) / len(judged) if judged else None), len(judged)
+
     rows = []
-    for name in RULES:
-        fired_rows = [(f, g) for f, g in zip(votes, gold) if name in f]
-        judged = [(f, g) for f, g in fired_rows if g is not None]
+    for name in [*RULES, "COMBINED"]:
+        if name == "COMBINED":
+            picks = list(zip(combined, gold))
+            fired_rows = [f for f in votes if f]
+        else:
+            picks = [(f.get(name), g) for f, g in zip(votes, gold)]
+            fired_rows = [f for f in votes if name in f]
+        acc, n_gold = judge([(p, g, k) for (p, g), k in zip(picks, held)])
+        train_acc, n_train = judge([(p, g, k) for (p, g), k in zip(picks, fit)])
         rows.append({
             "rule": name,
-            "label": next((f[name] for f, _ in fired_rows), ""),
+            "label": "" if name == "COMBINED" else next((f[name] for f in fired_rows), ""),
             "coverage": len(fired_rows) / n,
-            "overlaps": sum(len(f) > 1 for f, _ in fired_rows) / n,
-            "conflicts": sum(len(set(f.values())) > 1 for f, _ in fired_rows) / n,
-            "accuracy": sum(f[name] == g for f, g in judged) / len(judged) if judged else None,
-            "n_gold": len(judged),
-            "weight": round(model.weight(name), 3),
+            "overlaps": None if name == "COMBINED" else sum(len(f) > 1 for f in fired_rows) / n,
+            "conflicts": sum(len(set(f.values())) > 1 for f in fired_rows) / n,
+            "accuracy": acc, "n_gold": n_gold,
+            "accuracy_on": "all gold" if splits is None else held_out,
+            "in_sample": splits is None,
+            "train_accuracy": None if splits is None else train_acc,
+            "n_train_gold": None if splits is None else n_train,
+            "weight": None if name == "COMBINED" else round(model.weight(name), 3),
         })
-    combined = [(model.predict_one(f)[0], g) for f, g in zip(votes, gold)]
-    covered = [(p, g) for p, g in combined if p is not None]
-    judged = [(p, g) for p, g in covered if g is not None]
-    rows.append({
-        "rule": "COMBINED", "label": "", "coverage": len(covered) / n,
-        "overlaps": None, "conflicts": sum(len(set(f.values())) > 1 for f in votes) / n,
-        "accuracy": sum(p == g for p, g in judged) / len(judged) if judged else None,
-        "n_gold": len(judged), "weight": None,
-    })
     return rows

