@@ -131,16 +131,25 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
             promo = tracking.promote_if_better(name, str(info.registered_model_version), primary, result[primary],
                                                summary["digest"], force=cfg.tracking.force_promote)
             tracking.set_run_tags({"promoted": str(promo.promoted), "promotion_reason": promo.reason})
-            result.update(promoted=promo.promoted, promotion_reason=promo.reason,
-                          champion_version=str(info.registered_model_version) if promo.promoted
-                          else promo.champion_version)
-            tracking.describe_registered_model(name, runinfo.task_model_description(task, primary))
-        sizes = {s: len(data[s]) for s, _ in DATASET_CONTEXTS}
-        tracking.describe_run(runinfo.child_description(task, resolved, summary, sizes, result, champion_before,
-                                                        list(overrides)))
+            result.update(promoted=promo.promoted, promotion_reason=promo.reason)
+        describe_task_run(task, cfg, resolved, summary, data, result, champion_before, list(overrides))
     result["seconds"] = time.perf_counter() - start
     print_task_line(task, primary, result)
     return result
+
+
+def describe_task_run(task: str, cfg: DictConfig, resolved: dict, summary: dict, data: dict, result: dict,
+                      champion_before: dict | None, overrides: list[str]) -> None:
+    """The run's description and the registered model's; notes in `result` which version is champion now."""
+    before = (champion_before or {}).get("version")
+    result["champion_version"] = str(result.get("registered_version")) if result.get("promoted") else before
+    primary = cfg.tasks[task].primary_metric
+    if cfg.tracking.register:
+        tracking.describe_registered_model(f"{cfg.tracking.registered_prefix}{task}",
+                                           runinfo.task_model_description(task, primary))
+    sizes = {s: len(data[s]) for s, _ in DATASET_CONTEXTS}
+    tracking.describe_run(runinfo.child_description(task, resolved, summary, sizes, result, champion_before,
+                                                    overrides))
 
 
 def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict[str, dict]:
