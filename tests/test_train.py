@@ -56,7 +56,7 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
         run = child_run(task)
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert run.info.run_name == f"{task} · logreg · sample · {run.data.tags['config_digest']}"
-        assert run.data.params == {"data.name": "sample", "model.name": "logreg", "model.C": "4.0",
+        assert run.data.params == {"data.name": "sample", "model.name": "logreg", "model.kind": "sklearn", "model.C": "4.0",
                                    "model.class_weight": "balanced", "model.calibration": "sigmoid", "seed": "42",
                                    "task": task}
         config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
