@@ -141,3 +141,15 @@ def test_sweep_override_composes(tmp_path):
     cfg = compose("train", ["task=topic", "data=bbc", "model=linear_svc", "model.C=10"])
     assert list(cfg.task.names) == ["topic"] and cfg.data.importer == "bbc"
     assert cfg.model.classifier == "linear_svc" and cfg.model.C == 10
+
+
+def test_summary_says_which_version_is_champion(capsys):
+    from newslabel.train import print_summary
+
+    won = {"test_accuracy": 0.8, "test_macro_f1": 0.7, "registered_version": 3, "promoted": True,
+           "champion_version": "3", "promotion_reason": "test_macro_f1 0.7000 beats champion v1 (0.6500)"}
+    lost = {"test_accuracy": 0.2, "test_macro_f1": 0.1, "registered_version": None, "promoted": False,
+            "champion_version": "1", "promotion_reason": "test_macro_f1 0.1000 does not beat champion v1 (0.1600)"}
+    print_summary({"bias": won, "topic": lost})
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("│ bias", "│ topic"))]
+    assert [[c.strip() for c in r.split("│")[5:7]] for r in rows] == [["3", "v3 (new)"], ["—", "v1 (kept)"]]
