@@ -49,14 +49,15 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
     client = MlflowClient()
     parent = client.search_runs([mlflow.get_experiment_by_name("newslabel-train").experiment_id],
                                 "tags.tasks = 'role,topic,stance,bias'")[0]
-    assert parent.info.run_name.startswith("train role+topic+stance+bias · logreg · sample · defaults · ")
+    data = trained.cfg.data.name
+    assert parent.info.run_name.startswith(f"train role+topic+stance+bias · logreg · {data} · defaults · ")
     labels = {"role": ["title", "byline", "body", "related", "promo", "chrome"], "stance": ["agree", "disagree",
               "discuss", "unrelated"], "bias": ["biased", "neutral"]}
     for task in TASKS:
         run = child_run(task)
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
-        assert run.info.run_name == f"{task} · logreg · sample · {run.data.tags['config_digest']}"
-        assert run.data.params == {"data.name": "sample", "model.name": "logreg", "model.kind": "sklearn", "model.C": "4.0",
+        assert run.info.run_name == f"{task} · logreg · {data} · {run.data.tags['config_digest']}"
+        assert run.data.params == {"data.name": data, "model.name": "logreg", "model.kind": "sklearn", "model.C": "4.0",
                                    "model.class_weight": "balanced", "model.calibration": "sigmoid", "seed": "42",
                                    "task": task}
         config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
@@ -69,15 +70,15 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
         inputs = {(i.dataset.name, {t.key: t.value for t in i.tags}["mlflow.data.context"],
                    {t.key: t.value for t in i.tags}["dataset_digest"]) for i in run.inputs.dataset_inputs}
         digest = run.data.tags["dataset_digest"]
-        assert inputs == {(f"{task}-sample-train", "training", digest), (f"{task}-sample-validation", "validation",
-                          digest), (f"{task}-sample-test", "test", digest)}
+        assert inputs == {(f"{task}-{data}-train", "training", digest), (f"{task}-{data}-validation", "validation",
+                          digest), (f"{task}-{data}-test", "test", digest)}
         names = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"confusion_matrix.png", "classification_report.txt", "misclassified.csv", "config.yaml"} <= names
         card = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/dataset/README.md")
-        assert card.startswith(f"# newslabel dataset: {task} from sample")
+        assert card.startswith(f"# newslabel dataset: {task} from {data}")
         note = run.data.tags["mlflow.note.content"]
         assert note.startswith(f"**{task}** classifier `logreg` (C=4.0, class_weight=balanced, calibration=sigmoid)"
-                               ", trained on data `sample`")
+                               f", trained on data `{data}`")
         assert "Against the champion: no champion yet: this run's model is now the champion." in note
     assert "test_body_f1" in child_run("role").data.metrics
 
