@@ -144,7 +144,7 @@ def test_names_differ_when_configs_differ_and_every_run_is_described(runs, store
     assert "Against the champion: test_macro_f1 " in tags(extra["data"])["mlflow.note.content"]
 
 
-def test_readme_metrics_and_params_are_there(runs):
+def test_readme_metrics_datasets_and_params_are_there(runs):
     _, found = runs
     for r in found:
         t = tags(r["data"])
@@ -153,6 +153,8 @@ def test_readme_metrics_and_params_are_there(runs):
         metrics = {m["key"] for m in r["data"]["metrics"]}
         assert README_METRICS <= metrics
         assert {"role": "test_body_f1", "stance": "test_fnc_score"}.get(t["task"], "test_accuracy") in metrics
+        contexts = {tags(i)["mlflow.data.context"] for i in r["inputs"]["dataset_inputs"]}
+        assert contexts == {"training", "validation", "test"}, r["info"]["run_name"]
         params = {p["key"] for p in r["data"]["params"]}
         assert "paths.root" not in params and {"model.name", "data.name", "task"} <= params and len(params) <= 12
 
