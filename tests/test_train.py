@@ -61,14 +61,15 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
     client = MlflowClient()
     parent = client.search_runs([mlflow.get_experiment_by_name("newslabel-train").experiment_id],
                                 "tags.tasks = 'role,topic,stance,bias'")[0]
-    assert parent.info.run_name.startswith("train role+topic+stance+bias · logreg · sample · defaults · ")
+    data = trained.cfg.data.name
+    assert parent.info.run_name.startswith(f"train role+topic+stance+bias · logreg · {data} · defaults · ")
     labels = {"role": ["title", "byline", "body", "related", "promo", "chrome"], "stance": ["agree", "disagree",
               "discuss", "unrelated"], "bias": ["biased", "neutral"]}
     for task in TASKS:
         run = child_run(task)
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
-        assert run.info.run_name == f"{task} · logreg · sample · {run.data.tags['config_digest']}"
-        assert run.data.params == {"data.name": "sample", "model.name": "logreg", "model.C": "4.0",
+        assert run.info.run_name == f"{task} · logreg · {data} · {run.data.tags['config_digest']}"
+        assert run.data.params == {"data.name": data, "model.name": "logreg", "model.kind": "sklearn", "model.C": "4.0",
                                    "model.class_weight": "balanced", "model.calibration": "sigmoid", "seed": "42",
                                    "task": task}
         config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
@@ -81,15 +82,15 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
         inputs = {(i.dataset.name, {t.key: t.value for t in i.tags}["mlflow.data.context"],
                    {t.key: t.value for t in i.tags}["dataset_digest"]) for i in run.inputs.dataset_inputs}
         digest = run.data.tags["dataset_digest"]
-        assert inputs == {(f"{task}-sample-train", "training", digest), (f"{task}-sample-validation", "validation",
-                          digest), (f"{task}-sample-test", "test", digest)}
+        assert inputs == {(f"{task}-{data}-train", "training", digest), (f"{task}-{data}-validation", "validation",
+                          digest), (f"{task}-{data}-test", "test", digest)}
         names = {a.path for a in client.list_artifacts(run.info.run_id)}
         assert {"confusion_matrix.png", "classification_report.txt", "misclassified.csv", "config.yaml"} <= names
         card = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/dataset/README.md")
-        assert card.startswith(f"# newslabel dataset: {task} from sample")
+        assert card.startswith(f"# newslabel dataset: {task} from {data}")
         note = run.data.tags["mlflow.note.content"]
         assert note.startswith(f"**{task}** classifier `logreg` (C=4.0, class_weight=balanced, calibration=sigmoid)"
-                               ", trained on data `sample`")
+                               f", trained on data `{data}`")
         assert "Against the champion: no champion yet: this run's model is now the champion." in note
     assert "test_body_f1" in child_run("role").data.metrics
 
@@ -153,3 +154,15 @@ def test_sweep_override_composes(tmp_path):
     cfg = compose("train", ["task=topic", "data=bbc", "model=linear_svc", "model.C=10"])
     assert list(cfg.task.names) == ["topic"] and cfg.data.importer == "bbc"
     assert cfg.model.classifier == "linear_svc" and cfg.model.C == 10
+
+
+def test_summary_says_which_version_is_champion(capsys):
+    from newslabel.train import print_summary
+
+    won = {"test_accuracy": 0.8, "test_macro_f1": 0.7, "registered_version": 3, "promoted": True,
+           "champion_version": "3", "promotion_reason": "test_macro_f1 0.7000 beats champion v1 (0.6500)"}
+    lost = {"test_accuracy": 0.2, "test_macro_f1": 0.1, "registered_version": None, "promoted": False,
+            "champion_version": "1", "promotion_reason": "test_macro_f1 0.1000 does not beat champion v1 (0.1600)"}
+    print_summary({"bias": won, "topic": lost})
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("│ bias", "│ topic"))]
+    assert [[c.strip() for c in r.split("│")[5:7]] for r in rows] == [["3", "v3 (new)"], ["—", "v1 (kept)"]]

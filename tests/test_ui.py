@@ -45,12 +45,13 @@ def store(tmp_path_factory):
     extra = ["task=bias", "model.C=10", "tracking.register=false"]
     train(compose("train", overrides(tmp, f"paths.processed={trained.processed}", *extra)), extra)
     tracking.configure(trained.mlruns)  # the other test modules' store stays MLflow's current one
-    return tmp / "mlruns"
+    return tmp / "mlruns", trained.cfg.data.name
 
 
 @pytest.fixture(scope="module")
 def ui(store):
     """`make ui` on the store at a free port; the server's process group is always stopped."""
+    store, _ = store
     port = free_port()
     venv = Path(sys.executable).parent.parent
     cmd = ["make", "-s", "-C", str(REPO), "-o", f"{venv}/.installed", "ui", f"VENV={venv}",
@@ -127,12 +128,14 @@ def test_task_runs_nest_under_their_parent_in_the_same_experiment(runs):
     assert nested == sorted(TASKS)
 
 
-def test_names_differ_when_configs_differ_and_every_run_is_described(runs):
+def test_names_differ_when_configs_differ_and_every_run_is_described(runs, store):
     _, found = runs
+    data = store[1]
     bias = [r for r in found if tags(r["data"]).get("task") == "bias"]
     names = sorted(r["info"]["run_name"] for r in bias)
     assert len(names) == 2 and names[0] != names[1]
-    assert [n.rsplit(" · ", 1)[0] for n in names] == ["bias · logreg · sample", "bias · logreg · sample · model.C=10"]
+    assert [n.rsplit(" · ", 1)[0] for n in names] == [f"bias · logreg · {data}",
+                                                          f"bias · logreg · {data} · model.C=10"]
     assert len({r["info"]["run_name"] for r in found}) == len(found)
     for r in found:
         note = tags(r["data"])["mlflow.note.content"]
@@ -141,7 +144,7 @@ def test_names_differ_when_configs_differ_and_every_run_is_described(runs):
     assert "Against the champion: test_macro_f1 " in tags(extra["data"])["mlflow.note.content"]
 
 
-def test_readme_metrics_and_params_are_there(runs):
+def test_readme_metrics_datasets_and_params_are_there(runs):
     _, found = runs
     for r in found:
         t = tags(r["data"])
@@ -150,6 +153,8 @@ def test_readme_metrics_and_params_are_there(runs):
         metrics = {m["key"] for m in r["data"]["metrics"]}
         assert README_METRICS <= metrics
         assert {"role": "test_body_f1", "stance": "test_fnc_score"}.get(t["task"], "test_accuracy") in metrics
+        contexts = {tags(i)["mlflow.data.context"] for i in r["inputs"]["dataset_inputs"]}
+        assert contexts == {"training", "validation", "test"}, r["info"]["run_name"]
         params = {p["key"] for p in r["data"]["params"]}
         assert "paths.root" not in params and {"model.name", "data.name", "task"} <= params and len(params) <= 12
 

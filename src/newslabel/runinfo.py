@@ -4,7 +4,7 @@ Names come from the Hydra overrides of the command line (or the list given to `c
 two runs differ by name exactly when their commands do, and a short digest of the resolved settings
 tells apart runs whose config files changed in between.
 
->>> clean_overrides(["paths.mlruns=/tmp/m", "model.C=10", "task=bias", "rebuild_datasets=true"])
+>>> clean_overrides(["paths.mlruns=/tmp/m", "model.C=10", "task=bias", "rebuild_datasets=true", "++paths.x=1"])
 ['model.C=10', 'task=bias']
 >>> child_name("bias", "logreg", "sample", ["model.C=10", "task=bias"], "3fa2c1")
 'bias · logreg · sample · model.C=10 · 3fa2c1'
@@ -18,7 +18,7 @@ import hashlib
 import json
 
 # Overrides that say where files go, how the run is tracked, or that Hydra sets itself: not what was trained.
-_PLACE_PREFIXES = ("paths.", "hydra.", "tracking.", "rebuild_datasets", "+paths.", "~paths.")
+_PLACE_PREFIXES = ("paths.", "hydra.", "tracking.", "rebuild_datasets")
 _TASK_OVERRIDES = ("task=", "task.names=")
 
 TRAIN_EXPERIMENT_DESCRIPTION = """\
@@ -57,7 +57,7 @@ def task_model_description(task: str, primary: str) -> str:
 
 def clean_overrides(overrides) -> list[str]:
     """The overrides that change what is trained (paths and Hydra's own settings dropped), in order."""
-    return [o for o in overrides if not str(o).startswith(_PLACE_PREFIXES)]
+    return [str(o) for o in overrides if not str(o).lstrip("+~").startswith(_PLACE_PREFIXES)]
 
 
 def config_digest(resolved: dict, root: str = "") -> str:
