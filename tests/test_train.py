@@ -50,7 +50,7 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
     for task in TASKS:
         run = child_run(task)
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
-        assert run.data.params["model.C"] == "4.0" and run.data.params["data.name"] == "sample"
+        assert run.data.params["model.C"] == "4.0" and run.data.params["data.name"] == "mix"
         assert run.data.params["tasks.role.smoothing"] == "hmm"
         assert run.data.tags["git_commit"] == run.data.tags["mlflow.source.git.commit"]
         for split in ("test", "val"):
@@ -58,7 +58,7 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
         for label in labels.get(task, []):
             assert f"test_f1_{label}" in run.data.metrics
         inputs = {(i.dataset.name, i.dataset.digest) for i in run.inputs.dataset_inputs}
-        assert (f"{task}-sample", run.data.tags["dataset_digest"]) in inputs
+        assert (f"{task}-mix", run.data.tags["dataset_digest"]) in inputs
         names = {a.path for a in MlflowClient().list_artifacts(run.info.run_id)}
         assert {"confusion_matrix.png", "classification_report.txt", "misclassified.csv"} <= names
     assert "test_body_f1" in child_run("role").data.metrics

@@ -19,10 +19,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import tracking
 from .dataset import load_task
-from .evaluate import fnc_score, metrics, write_reports
+from .evaluate import by_source, fnc_score, metrics, write_reports
 from .models import build_pipeline
 
-LABEL_COLUMNS = ("label", "label_source", "confidence")
+LABEL_COLUMNS = ("label", "label_source", "confidence", "source")
 
 
 def ensure_datasets(cfg: DictConfig) -> None:
@@ -75,6 +75,7 @@ def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):
             if task == "stance":
                 raw, best = fnc_score(df["label"].tolist(), pred.tolist())
                 result.update({f"{prefix}fnc_score": raw, f"{prefix}fnc_relative": raw / best})
+            result.update(by_source(task, df, pred, labels, prefix))
     return model, result, preds
 
 
@@ -121,7 +122,9 @@ def train(cfg: DictConfig) -> dict[str, dict]:
     with tracking.run(tracking.PARENT_EXPERIMENT, cfg.tracking.mlruns, f"train-{cfg.data.name}-{cfg.model.name}",
                       params, {"git_commit": commit, "tasks": ",".join(tasks)}) as parent:
         for task in tasks:
+            start = time.perf_counter()
             results[task] = train_task(task, cfg, parent.info.run_id, params, commit)
+            print(f"{task}: trained and logged in {time.perf_counter() - start:.0f} s")
             tracking.log_metrics({f"{task}.{k}": v for k, v in results[task].items()
                                   if k.startswith("test_") and isinstance(v, float)})
         if cfg.tracking.register and set(tasks) == set(tracking.TASK_MODELS):
