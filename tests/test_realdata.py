@@ -32,7 +32,12 @@ def test_mix_without_the_data_root_is_the_sample_with_one_line(tmp_path):
     for task in ("topic", "stance", "bias"):
         sources = {r["source"] for split in result.rows[task].values() for r in split}
         assert sources == {"sample"}
+    # role keeps the sample's rows with their page columns (the mix adds only `source`)
     assert sum(len(v) for v in result.rows["role"].values()) == 2460
+    from newslabel.dataset import ROLE_COLUMNS
+
+    assert set(result.rows["role"]["train"][0]) == {"doc_id", "group", "text", "label", "label_source", "confidence",
+                                                    "source", *ROLE_COLUMNS}
 
 
 def test_mix_skips_a_missing_source_folder_with_one_line(tmp_path):
@@ -87,9 +92,9 @@ def test_huffpost_keeps_the_high_confidence_mapping_only():
     rows = [r for s in import_huffpost(DATA / "topic-huffpost")["topic"].values() for r in s]
     assert "WELLNESS" not in {r["native_label"] for r in rows} and "WORLDPOST" not in {r["native_label"] for r in rows}
     by_label = Counter(r["label"] for r in rows)
-    # README "Counts and proposed IPTC mapping": high-confidence sections x 900 rows
+    # README "Counts and proposed IPTC mapping": 26 high-confidence sections x 900 rows
     assert by_label["politics"] == 900 and by_label["sport"] == 900 and by_label["lifestyle and leisure"] == 3600
-    assert "health" not in by_label and sum(by_label.values()) == 23 * 900
+    assert "health" not in by_label and sum(by_label.values()) == 26 * 900
 
 
 def test_news_lines_on_a_fixture_page():

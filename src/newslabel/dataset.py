@@ -221,8 +221,8 @@ def build_mix(data_cfg: dict, max_bytes: int, log=print) -> BuildResult:
 
     Each source keeps its own train/validation/test rows (tagged with `source`); `max_train` (and
     `max_validation`) cap a big source by a hash of the group, so whole groups stay together. Train and
-    validation rows whose text is in another source's test split of the task are dropped (MBIC repeats
-    BABE's sentences). A source with `train: false` is scored on its validation and test rows only. A missing data
+    validation rows whose text is in a test split of the task are dropped (MBIC repeats BABE's sentences;
+    BABE repeats a few sentences across articles). A source with `train: false` is scored on its validation and test rows only. A missing data
     root or source folder is one line through `log`, never an error.
     """
     root = Path(data_cfg["root"])
@@ -245,7 +245,7 @@ def build_mix(data_cfg: dict, max_bytes: int, log=print) -> BuildResult:
                     continue  # scored on its held-out splits, not trained on (see the config's reason)
                 cap = min([c for c in (spec.get(f"max_{split}"), data_cfg.get("limit")) if c] or [0])
                 rows[task][split] += [_mix_row(r, spec["source"], task) for r in _cap(parts.get(split, []), cap)]
-        if data_cfg.get("drop_test_texts", True):
+        if data_cfg.get("drop_test_texts", True) and task != "role":  # role: the sample's own rows, as before
             _drop_test_texts(rows[task], log, task)
     return BuildResult(rows, sample.errors, sample.rule_report)
 
@@ -278,6 +278,8 @@ def _cap(rows: list[dict], cap: int) -> list[dict]:
 
 
 def _mix_row(row: dict, source: str, task: str) -> dict:
+    if task == "role":  # role reads the page context columns: its rows stay as the sample builds them
+        return {**row, "source": source}
     out = {c: row.get(c) for c in MIX_COLUMNS if c not in ("source", "headline", "context")}
     out.update(source=source, group=f"{source}:{row['group']}", label_source=row.get("label_source", "gold"),
                confidence=float(row.get("confidence", 1.0)))
@@ -291,12 +293,10 @@ def _drop_test_texts(rows: dict[str, list[dict]], log, task: str) -> None:
     def key(r):  # a stance item is the pair: FNC-1 pairs one body with many headlines
         return (_norm_text(r.get("headline") or ""), _norm_text(r["text"])) if task == "stance" else _norm_text(r["text"])
 
-    test: dict = {}
-    for r in rows["test"]:
-        test.setdefault(key(r), set()).add(r["source"])
+    test = {key(r) for r in rows["test"]}
     for split in ("train", "validation"):
-        before = len(rows[split])  # each source's own splits are its own; this catches one source in another's test
-        rows[split] = [r for r in rows[split] if not test.get(key(r), set()) - {r["source"]}]
+        before = len(rows[split])
+        rows[split] = [r for r in rows[split] if key(r) not in test]
         if before - len(rows[split]):
             log(f"data: {task} {split}: dropped {before - len(rows[split])} rows whose text is in a test split")
 
