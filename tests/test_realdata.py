@@ -176,3 +176,18 @@ def test_stance_reads_the_headline(labeller):
     wrong = [s for s, _ in labeller.predict(pairs["text"].tolist(), task="stance", headline=shuffled)]
     assert macro_f1(gold, right) > macro_f1(gold, wrong) + 0.2
     assert fnc_relative(gold, right) > fnc_relative(gold, wrong) + 0.2
+
+
+def test_basil_and_mbic_counts_match_their_readme():
+    if not (DATA / "bias-basil").is_dir() or not (DATA / "babe").is_dir():
+        pytest.skip("bias-basil or babe not found")
+    from newslabel.importers import import_basil, import_mbic
+
+    basil = import_basil(DATA / "bias-basil")["bias"]
+    # README: 451 sentences with a lexical span; 6,658 with no span (the 1,175 informational-only ones dropped)
+    assert Counter(r["label"] for s in basil.values() for r in s) == {"biased": 451, "neutral": 6658}
+    groups = {s: {r["group"] for r in rows} for s, rows in basil.items()}
+    assert not groups["train"] & groups["test"]
+    mbic = import_mbic(DATA / "babe")["bias"]
+    # README: Biased 1,018 / Non-biased 533 / No agreement 149 (dropped)
+    assert Counter(r["label"] for s in mbic.values() for r in s) == {"biased": 1018, "neutral": 533}
