@@ -1,8 +1,9 @@
 """python -m src.benchmark NAME|all [--limit N]: our models vs peers on the public sets (configs/benchmark.yaml).
 
-NAME is webextract, bbc, agnews, fnc1 or babe. Runs log to the MLflow experiments benchmark-NAME; a full run writes
-the result file benchmarks/results/NAME.json and renders docs/benchmarks.md from the result files (the other
-benchmarks' sections keep their figures). A benchmark whose data is not in ../shared/data is skipped with a message.
+NAME is webextract, bbc, agnews, fnc1 or babe; `labeller` scores the shipped champions through label_page/predict
+(src/newslabel/labeller_eval.py). Runs log to the MLflow experiments benchmark-NAME; a full run writes the result
+file benchmarks/results/NAME.json and renders docs/benchmarks.md from the result files (the other benchmarks'
+sections keep their figures). A benchmark whose data is not in ../shared/data is skipped with a message.
 """
 
 from pathlib import Path
@@ -14,7 +15,7 @@ app = typer.Typer(add_completion=False, help=__doc__)
 
 @app.command()
 def main(
-    names: list[str] = typer.Argument(..., help="webextract, bbc, agnews, fnc1, babe or all"),
+    names: list[str] = typer.Argument(..., help="webextract, bbc, agnews, fnc1, babe, labeller or all"),
     limit: int = typer.Option(0, "--limit", help="smoke run: N pages per split (webextract), N items per label"),
     shared: Path = typer.Option(None, "--shared", help="the shared folder (default: ../shared beside the checkout)"),
     mlruns: Path = typer.Option(None, "--mlruns", help="the MLflow store folder (default: mlruns/)"),

@@ -1,4 +1,6 @@
-"""One training of the real configs on the shipped sample corpus, shared by the test modules.
+"""One training of the real configs, shared by the test modules: the shipped data mix (the sample corpus plus
+the public sets in ../shared/data, or the sample alone without them), each public source capped at
+LIMIT rows a split so that the session trains in a minute or two.
 
 Trains once per test session into a temporary processed-data folder and MLflow store.
 """
@@ -11,6 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 _CACHE: dict = {}
+LIMIT = 2000  # rows a split of each public source (data.limit)
 
 
 @dataclass
@@ -22,7 +25,7 @@ class Trained:
 
 
 def overrides(tmp: Path, *extra: str) -> list[str]:
-    return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", *extra]
+    return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", f"++data.limit={LIMIT}", *extra]
 
 
 def trained_sample(tmp_path_factory) -> Trained:

@@ -19,9 +19,14 @@ from newslabel.importers import (
     IMPORTERS,
     MissingDataError,
     import_agnews,
+    import_arc,
     import_babe,
+    import_basil,
     import_bbc,
     import_fnc1,
+    import_huffpost,
+    import_iptc,
+    import_mbic,
     import_webextract,
 )
 from newslabel.schema import BIAS, STANCE, TOPIC
@@ -95,6 +100,11 @@ def test_registry():
         "agnews": import_agnews,
         "fnc1": import_fnc1,
         "babe": import_babe,
+        "huffpost": import_huffpost,
+        "iptc": import_iptc,
+        "arc": import_arc,
+        "basil": import_basil,
+        "mbic": import_mbic,
     }
 
 

@@ -16,7 +16,7 @@ from _trained import REPO, trained_sample
 from newslabel.label import PASSAGE_FIELDS, read_progress
 
 SAMPLE = REPO / "tests" / "fixtures" / "unseen"
-ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "url", "body_text", "topic", "role_counts",
+ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "url", "body_text", "topic", "role_counts", "stories",
                   "model_version"}
 
 

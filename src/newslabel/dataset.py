@@ -22,6 +22,7 @@ from .context import TemplateStats, page_context
 from .corpus import read_pages
 from .rules import RuleModel, apply_rules, rule_report
 from .schema import NEWS_TEXT_ROLES, TASKS, label_set
+from .stories import stance_contexts
 from .types import InputError, Page
 
 SPLITS = ("train", "validation", "test")
@@ -76,9 +77,11 @@ def build_from_pages(pages: list[Page], annotation_paths: list[str], split_cfg: 
     rows: dict[str, dict[str, list[dict]]] = {t: {s: [] for s in SPLITS} for t in TASKS}
     for doc, recs in records.items():
         headline = gold_title(recs, gold)
-        for rec, fired in zip(recs, votes[doc]):
+        contexts = stance_contexts([gold.get((doc, r["index"]), {}).get("role") for r in recs], [r["text"] for r in recs])
+        for rec, fired, context in zip(recs, votes[doc], contexts):
             labels = gold.get((doc, rec["index"]), {})
-            for task, row in _task_rows(rec, labels, fired, model, use_rules, group_of[doc], headline).items():
+            for task, row in _task_rows(rec, labels, fired, model, use_rules, group_of[doc], headline,
+                                        context).items():
                 rows[task][page_split[doc]].append(row)
     return BuildResult(rows, rule_report=report)
 
@@ -90,7 +93,7 @@ def gold_title(recs: list[dict], gold: dict) -> str | None:
 
 
 def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules: bool, group: str,
-               headline: str | None = None) -> dict:
+               headline: str | None = None, context: str | None = None) -> dict:
     base = {"doc_id": rec["doc_id"], "group": group, "text": rec["text"]}
     out = {}
     role, source, conf = labels.get("role"), "gold", 1.0
@@ -106,7 +109,8 @@ def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules
     if role in NEWS_TEXT_ROLES or role is None:
         for task in ("topic", "stance", "bias"):
             if labels.get(task):
-                extra = {"headline": headline or rec.get("title") or ""} if task == "stance" else {}
+                extra = ({"headline": headline or rec.get("title") or "", "context": context or rec["text"]}
+                         if task == "stance" else {})
                 out[task] = {**base, **extra, "label": labels[task], "label_source": "gold", "confidence": 1.0}
     return out
 
@@ -196,6 +200,8 @@ def group_rows_by_page(rows: list[dict]) -> dict[str, list[dict]]:
 
 def build_source(data_cfg: dict, max_bytes: int) -> BuildResult:
     """Rows for a configured source: a folder of pages with annotations, or a public importer."""
+    if data_cfg.get("mix"):
+        return build_mix(data_cfg, max_bytes)
     if data_cfg.get("importer"):
         from .importers import IMPORTERS
 
@@ -205,3 +211,96 @@ def build_source(data_cfg: dict, max_bytes: int) -> BuildResult:
                               use_rules=bool(data_cfg.get("use_rules", True)))
     result.errors = errors
     return result
+
+
+# -- the mix: several sources a task, each with its own splits ---------------------------------
+MIX_COLUMNS = ("doc_id", "group", "source", "text", "headline", "context", "label", "label_source", "confidence")
+
+
+def build_mix(data_cfg: dict, max_bytes: int, log=print) -> BuildResult:
+    """Rows of every task from the sources listed under `mix` (configs/data/mix.yaml).
+
+    Each source keeps its own train/validation/test rows (tagged with `source`); `max_train` (and
+    `max_validation`) cap a big source by a hash of the group, so whole groups stay together. Train and
+    validation rows whose text is in a test split of the task are dropped (MBIC repeats BABE's sentences;
+    BABE repeats a few sentences across articles). A source with `train: false` is scored on its validation and test rows only. A missing data
+    root or source folder is one line through `log`, never an error.
+    """
+    root = Path(data_cfg["root"])
+    if not root.is_dir():
+        log(f"data: {root} not found; topic, stance and bias train on the sample corpus only")
+    sample = build_source(dict(data_cfg["sample"]), max_bytes)
+    rows: dict[str, dict[str, list[dict]]] = {t: {s: [] for s in SPLITS} for t in data_cfg["tasks"]}
+    imported: dict[str, dict] = {}
+    for task in data_cfg["tasks"]:
+        for spec in data_cfg["mix"].get(task) or []:
+            spec = dict(spec)
+            if spec["source"] == "sample":
+                parts = sample.rows.get(task, {})
+            else:
+                parts = _import_source(spec, root, imported, log).get(task) if root.is_dir() else None
+                if parts is None:
+                    continue
+            for split in SPLITS:
+                if split == "train" and not spec.get("train", True):
+                    continue  # scored on its held-out splits, not trained on (see the config's reason)
+                cap = min([c for c in (spec.get(f"max_{split}"), data_cfg.get("limit")) if c] or [0])
+                rows[task][split] += [_mix_row(r, spec["source"], task) for r in _cap(parts.get(split, []), cap)]
+        if data_cfg.get("drop_test_texts", True) and task != "role":  # role: the sample's own rows, as before
+            _drop_test_texts(rows[task], log, task)
+    return BuildResult(rows, sample.errors, sample.rule_report)
+
+
+def _import_source(spec: dict, root: Path, cache: dict, log) -> dict:
+    from .importers import IMPORTERS
+
+    folder = root / spec["folder"]
+    if not folder.is_dir():
+        log(f"data: {folder} not found; skipping {spec['source']}")
+        return {}
+    if spec["importer"] not in cache:
+        cache[spec["importer"]] = IMPORTERS[spec["importer"]](folder, **dict(spec.get("options") or {}))
+    return cache[spec["importer"]]
+
+
+def _cap(rows: list[dict], cap: int) -> list[dict]:
+    """At most `cap` rows (0: all), chosen by a hash of the group so that groups stay whole."""
+    if not cap or len(rows) <= cap:
+        return rows
+    order = sorted({r["group"] for r in rows}, key=lambda g: hashlib.sha256(str(g).encode()).hexdigest())
+    size = Counter(r["group"] for r in rows)
+    keep, n = set(), 0
+    for g in order:
+        if n >= cap:
+            break
+        keep.add(g)
+        n += size[g]
+    return [r for r in rows if r["group"] in keep]
+
+
+def _mix_row(row: dict, source: str, task: str) -> dict:
+    if task == "role":  # role reads the page context columns: its rows stay as the sample builds them
+        return {**row, "source": source}
+    out = {c: row.get(c) for c in MIX_COLUMNS if c not in ("source", "headline", "context")}
+    out.update(source=source, group=f"{source}:{row['group']}", label_source=row.get("label_source", "gold"),
+               confidence=float(row.get("confidence", 1.0)))
+    if task == "stance":
+        out["headline"] = row.get("headline") or ""
+        out["context"] = row.get("context") or row["text"]
+    return out
+
+
+def _drop_test_texts(rows: dict[str, list[dict]], log, task: str) -> None:
+    def key(r):  # a stance item is the pair: FNC-1 pairs one body with many headlines
+        return (_norm_text(r.get("headline") or ""), _norm_text(r["text"])) if task == "stance" else _norm_text(r["text"])
+
+    test = {key(r) for r in rows["test"]}
+    for split in ("train", "validation"):
+        before = len(rows[split])
+        rows[split] = [r for r in rows[split] if key(r) not in test]
+        if before - len(rows[split]):
+            log(f"data: {task} {split}: dropped {before - len(rows[split])} rows whose text is in a test split")
+
+
+def _norm_text(text: str) -> str:
+    return " ".join(str(text).lower().split())

@@ -82,3 +82,20 @@ def write_reports(out_dir: Path, y_true, y_pred, labels: list[str], frame: pd.Da
     csv = out_dir / "misclassified.csv"
     wrong[keep].to_csv(csv, index=False)
     return [png, report, csv]
+
+
+def by_source(task: str, df: pd.DataFrame, pred, labels: list[str], prefix: str) -> dict[str, float]:
+    """accuracy and macro-F1 (and the FNC relative score for stance) per `source` of a mixed split."""
+    if "source" not in df or df["source"].nunique() < 2:
+        return {}
+    out = {}
+    pred = np.asarray(pred)
+    for source, idx in df.groupby("source").indices.items():
+        gold = df["label"].iloc[idx].tolist()
+        present = [lab for lab in labels if lab in set(gold)]
+        m = metrics(gold, pred[idx].tolist(), present, f"{prefix}{source}_")
+        out.update({k: v for k, v in m.items() if k.endswith(("_accuracy", "_macro_f1"))})
+        if task == "stance":
+            raw, best = fnc_score(gold, pred[idx].tolist())
+            out[f"{prefix}{source}_fnc_relative"] = raw / best if best else 0.0
+    return out

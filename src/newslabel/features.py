@@ -2,6 +2,8 @@
 
 - `TextColumn`: one column of a DataFrame as a list of strings (for TF-IDF).
 - `PairFeatures`: stance reads (headline, passage): overlap and cosine features of the pair.
+- `SimilarityFeatures`: stance's relatedness cues: TF-IDF cosine of the headline with the passage
+  and with its context (the whole body, or the teaser story), plus the pair overlap features.
 - `RoleContext`: a passage in its page: position, neighbours, section switches, title
   similarity, template share, HTML structure and the labelling rules' votes.
 
@@ -19,6 +21,7 @@ import re
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
@@ -83,8 +86,10 @@ class PairFeatures(BaseEstimator, TransformerMixin):
 
     def transform(self, X):
         rows = []
+        cache: dict[str, set[str]] = {}  # FNC-1 repeats each body over dozens of headlines
         for h, t in zip(X["headline"].fillna(""), X["text"].fillna("")):
-            ht, tt = _tokens(h), _tokens(t)
+            ht = cache[h] if h in cache else cache.setdefault(h, _tokens(h))
+            tt = cache[t] if t in cache else cache.setdefault(t, _tokens(t))
             inter = len(ht & tt)
             rows.append([
                 inter / (len(ht | tt) or 1),
@@ -94,6 +99,72 @@ class PairFeatures(BaseEstimator, TransformerMixin):
                 float(norm_line(h) == norm_line(t)),
             ])
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 5))
+
+
+class SimilarityFeatures(BaseEstimator, TransformerMixin):
+    """Dense relatedness features of (headline, text, context): the cue that tells `unrelated` apart.
+
+    A TF-IDF space (English stop words, sublinear TF) is fitted on the distinct texts; each row gets the
+    cosine of the headline with the text and with the context, the best cosine of the headline with one
+    sentence of the context, and `PairFeatures` of both pairs. `context` defaults to the text.
+
+    >>> X = pd.DataFrame({"headline": ["Rain floods the city", "Rain floods the city"],
+    ...                   "text": ["The city was flooded by rain.", "Shares rose on Monday."]})
+    >>> f = SimilarityFeatures().fit(X).transform(X).toarray()
+    >>> f.shape, bool(f[0, 0] > f[1, 0])
+    ((2, 13), True)
+    """
+
+    def fit(self, X, y=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = list(dict.fromkeys([*_col(X, "headline"), *_col(X, "text"), *_col(X, "context")]))
+        self.vectorizer_ = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1, dtype=np.float32)
+        self.vectorizer_.fit(texts)
+        return self
+
+    def _vectors(self, texts: list[str]):
+        unique = list(dict.fromkeys(texts))
+        where = {t: i for i, t in enumerate(unique)}
+        return self.vectorizer_.transform(unique)[[where[t] for t in texts]]
+
+    def transform(self, X):
+        heads, texts = _col(X, "headline"), _col(X, "text")
+        contexts = [c or t for c, t in zip(_col(X, "context"), texts)]
+        h, t, c = self._vectors(heads), self._vectors(texts), self._vectors(contexts)
+        cos_t = np.asarray(h.multiply(t).sum(axis=1)).ravel()
+        cos_c = np.asarray(h.multiply(c).sum(axis=1)).ravel()
+        best = self._best_sentence(heads, contexts)
+        pair_t = PairFeatures().transform(pd.DataFrame({"headline": heads, "text": texts})).toarray()
+        pair_c = PairFeatures().transform(pd.DataFrame({"headline": heads, "text": contexts})).toarray()
+        dense = np.column_stack([cos_t, cos_c, best, pair_t, pair_c])
+        return sparse.csr_matrix(dense.astype(np.float64))
+
+    def _best_sentence(self, heads: list[str], contexts: list[str]) -> np.ndarray:
+        """max over the context's sentences (the first 60) of cosine(headline, sentence)."""
+        distinct = list(dict.fromkeys(contexts))
+        spans, sentences = {}, []
+        for c in distinct:
+            parts = [x for x in _SENTENCE.split(c) if x.strip()][:60] or [c]
+            spans[c] = (len(sentences), len(sentences) + len(parts))
+            sentences += parts
+        S = self.vectorizer_.transform(sentences).tocsr()
+        H = self._vectors(heads).tocsr()
+        out = np.zeros(len(heads))
+        for k, c in enumerate(contexts):
+            a, b = spans[c]
+            sims = S[a:b] @ H[k].T
+            out[k] = sims.max() if sims.nnz else 0.0
+        return out
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _col(X, name: str) -> list[str]:
+    if name not in X:
+        return [""] * len(X)
+    return X[name].fillna("").astype(str).tolist()
 
 
 class RoleContext(BaseEstimator, TransformerMixin):

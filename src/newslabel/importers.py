@@ -14,6 +14,14 @@ group value occurs in two splits of one task.
 | ``agnews`` | ``topic-ag-news`` | topic | 4 AG topics -> IPTC Media Topic names |
 | ``fnc1`` | ``fnc1`` | stance | agree / disagree / discuss / unrelated |
 | ``babe`` | ``babe`` | bias | biased / neutral |
+| ``huffpost`` | ``topic-huffpost`` | topic | 41 HuffPost sections -> the README's IPTC mapping (``high`` rows) |
+| ``iptc`` | ``iptc-mediatopic`` | topic | weak rows: each IPTC sub-topic's name and definition under its top level |
+| ``arc`` | ``stance-arc`` | stance | agree / disagree / discuss / unrelated, regrouped by body |
+| ``basil`` | ``bias-basil`` | bias | a lexical-bias span -> biased, no span -> neutral |
+| ``mbic`` | ``babe`` (``mbic_final_labels.csv.gz``) | bias | crowd majority Biased / Non-biased |
+
+Sources without an official split get a deterministic one from a hash of their group key
+(``_hash_split``): 10% validation, 20% test (``iptc``: no test, it is a label resource).
 
 Topic mapping onto the IPTC top level (``schema.TOPIC``); the original label is kept as ``native_label``:
 
@@ -117,6 +125,26 @@ def _gold(df: pd.DataFrame) -> pd.DataFrame:
 
 def _rows(df: pd.DataFrame) -> Rows:
     return df.to_dict("records")
+
+
+def _bucket(key: str) -> int:
+    """0..99 from md5(key): a split that depends on the key alone, not on row order or library."""
+    return int(_md5(str(key)), 16) % 100
+
+
+def _hash_split(groups: pd.Series, validation: int = 10, test: int = 20) -> pd.Series:
+    """Deterministic split of group keys: bucket < test -> test, < test+validation -> validation, else train.
+
+    >>> [_bucket(k) for k in "ahj"], _hash_split(pd.Series(list("ahj"))).tolist()
+    ([97, 13, 5], ['train', 'test', 'test'])
+    """
+    b = groups.map(_bucket)
+    return pd.Series(["test" if v < test else "validation" if v < test + validation else "train" for v in b],
+                     index=groups.index)
+
+
+def _by_split(df: pd.DataFrame, split: pd.Series) -> Splits:
+    return {s: _rows(df[split == s]) for s in SPLITS}
 
 
 def _check_labels(task: str, splits: Splits) -> Splits:
@@ -267,6 +295,52 @@ def import_agnews(root: Path) -> dict[str, dict[str, Rows]]:
     return {"topic": _check_labels("topic", splits)}
 
 
+HUFFPOST_CONFIDENCE = ("high",)  # the README: "Training on the high rows only is the safe start"
+
+
+def import_huffpost(root: Path, confidence: tuple[str, ...] = HUFFPOST_CONFIDENCE) -> dict[str, dict[str, Rows]]:
+    """HuffPost headlines (Bao et al. 2020 subset) -> task ``topic`` through the README's IPTC mapping.
+
+    Keeps the rows whose ``iptc_confidence`` is in `confidence` (unmapped WORLD NEWS / WORLDPOST never);
+    text = the lower-cased tokenised headline; ``native_label`` = the HuffPost section; group = md5(text), so
+    the 47 repeated headlines stay together; doc_id = "huffpost-<id>".
+
+    Split rule (no official split): ``_hash_split`` of the group (10% validation, 20% test).
+    """
+    path = _require(Path(root), "huffpost_iptc.jsonl.gz", "huffpost", "topic-huffpost")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        df = pd.DataFrame.from_records([json.loads(line) for line in f.read().split("\n") if line.strip()])
+    missing = [c for c in ("id", "text", "category", "iptc", "iptc_confidence") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: missing field(s) {', '.join(missing)}")
+    df = df[df["iptc"].notna() & df["iptc_confidence"].isin(confidence)]
+    out = _gold(pd.DataFrame({"doc_id": "huffpost-" + df["id"].astype(str), "group": df["text"].map(_md5),
+                              "text": df["text"].astype(str), "label": df["iptc"].astype(str),
+                              "native_label": df["category"].astype(str)}))
+    return {"topic": _check_labels("topic", _by_split(out, _hash_split(out["group"])))}
+
+
+def import_iptc(root: Path) -> dict[str, dict[str, Rows]]:
+    """IPTC Media Topics -> weak ``topic`` rows: one per top level (its definitions) and per live sub-topic.
+
+    text = "<name>. <definition>"; label = the top-level name; label_source = "iptc-definition", confidence 0.5
+    (a label description, not an article). The only rows at all for conflict, disaster, labour and weather.
+    Split rule: ``_hash_split`` of the qcode with no test part (10% validation).
+    """
+    path = _require(Path(root), "iptc_top_level.jsonl.gz", "iptc", "iptc-mediatopic")
+    rows = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for top in (json.loads(line) for line in f if line.strip()):
+            rows.append({"qcode": top["qcode"], "label": top["name"],
+                         "text": f"{top['name']}. {top['definition']}. {top['kuzman2024_prompt_description']}"})
+            rows += [{"qcode": d["qcode"], "label": top["name"], "text": f"{d['name']}. {d.get('definition') or ''}"}
+                     for d in top["descendants"]]
+    df = pd.DataFrame(rows)
+    out = pd.DataFrame({"doc_id": "iptc-" + df["qcode"], "group": df["qcode"], "text": df["text"],
+                        "label": df["label"], "label_source": "iptc-definition", "confidence": 0.5})
+    return {"topic": _check_labels("topic", _by_split(out, _hash_split(out["group"], validation=10, test=0)))}
+
+
 # -- stance ----------------------------------------------------------------------------------
 def _fnc1_pairs(root: Path, stances_file: str, bodies_file: str) -> pd.DataFrame:
     """Stance rows joined to their bodies on Body ID, in the stances file's order."""
@@ -331,6 +405,34 @@ def import_fnc1(root: Path) -> dict[str, dict[str, Rows]]:
     return {"stance": {s: out.get(s, []) for s in SPLITS}}
 
 
+def import_arc(root: Path) -> dict[str, dict[str, Rows]]:
+    """ARC (Hanselowski et al. 2018, FNC-1 format) -> task ``stance``, regrouped by body.
+
+    The official split is by pair, so 2,397 bodies sit on both sides: train and test are pooled, exact
+    repeats of a (Headline, Body ID) pair dropped, and a pair with two different labels dropped (one).
+    Columns as ``fnc1``; group = "arc-body-<Body ID>"; doc_id = "arc-<Body ID>-<0-based pair in the body>".
+    Split rule: ``_hash_split`` of the group (10% validation, 20% test). Claims repeat across splits (as
+    FNC-1's headlines do): the held-out bodies are new, the claims are not.
+    """
+    name, folder = "arc", "stance-arc"
+    root = Path(root)
+    bodies = _read_csv(_require(root, "arc_bodies.csv.gz", name, folder), ("Body ID", "articleBody"))
+    parts = [_read_csv(_require(root, f"arc_stances_{p}.csv.gz", name, folder), ("Headline", "Body ID", "Stance"))
+             for p in ("train", "test")]
+    stances = pd.concat(parts, ignore_index=True).drop_duplicates()
+    stances = stances[~stances.duplicated(["Headline", "Body ID"], keep=False)]
+    bad = sorted(set(stances["Stance"]) - set(FNC1_LABELS))
+    if bad:
+        raise ValueError(f"{root}/arc_stances_*.csv.gz: unexpected stance(s) {', '.join(map(repr, bad))}")
+    df = stances.merge(bodies, on="Body ID", how="inner", validate="many_to_one")
+    df = df.sort_values(["Body ID", "Headline"], kind="stable")
+    out = _gold(pd.DataFrame({
+        "doc_id": "arc-" + df["Body ID"] + "-" + df.groupby("Body ID").cumcount().astype(str),
+        "group": "arc-body-" + df["Body ID"], "headline": df["Headline"], "text": df["articleBody"],
+        "label": df["Stance"], "body_id": df["Body ID"].astype(int)}))
+    return {"stance": _by_split(out, _hash_split(out["group"]))}
+
+
 # -- bias ------------------------------------------------------------------------------------
 def import_babe(root: Path) -> dict[str, dict[str, Rows]]:
     """BABE SG2 (Spinde et al. 2021) sentences -> task ``bias``: 1 -> biased, 0 -> neutral.
@@ -369,10 +471,52 @@ def import_babe(root: Path) -> dict[str, dict[str, Rows]]:
     return {"bias": _check_labels("bias", splits)}
 
 
+def import_basil(root: Path, drop_informational: bool = True) -> dict[str, dict[str, Rows]]:
+    """BASIL (Fan et al. 2019) sentences -> task ``bias`` with the README's BABE mapping (lexical span -> biased).
+
+    Sentences with only informational spans are dropped by default (biased content in neutral words: the
+    README warns BABE annotators might call some of them biased). group = ``triplet_uuid`` (the three
+    outlets' versions of one event stay together); doc_id = "basil-<article_id>-<sentence_id>"; ``outlet``
+    = fox / nyt / hpo. Split rule: ``_hash_split`` of the group (10% validation, 20% test).
+    """
+    path = _require(Path(root), "basil_sentences.jsonl.gz", "basil", "bias-basil")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        df = pd.DataFrame.from_records([json.loads(line) for line in f if line.strip()])
+    if drop_informational:
+        df = df[df["lexical_bias"] | ~df["informational_bias"]]
+    out = _gold(pd.DataFrame({
+        "doc_id": "basil-" + df["article_id"] + "-" + df["sentence_id"], "group": df["triplet_uuid"],
+        "text": df["text"].astype(str), "label": df["label_babe_proposal"], "outlet": df["source"]}))
+    return {"bias": _check_labels("bias", _by_split(out, _hash_split(out["group"])))}
+
+
+def import_mbic(root: Path) -> dict[str, dict[str, Rows]]:
+    """MBIC (crowd labels, ``babe/mbic_final_labels.csv.gz``) -> task ``bias``; "No agreement" dropped.
+
+    group = ``news_link`` (or the row); doc_id = "mbic-<sentence_id>". Split rule: ``_hash_split`` of the
+    group. MBIC's sentences are the ones BABE's experts re-annotated (SG1): a mix drops any of its rows whose
+    text is in another source's test split (``mix.drop_test_texts``).
+    """
+    path = _require(Path(root), "mbic_final_labels.csv.gz", "mbic", "babe")
+    df = _read_csv(path, ("sentence_id", "text", "news_link", "outlet", "label_bias"))
+    df = df[df["label_bias"].isin(["Biased", "Non-biased"])]
+    link = df["news_link"].str.strip()
+    out = _gold(pd.DataFrame({
+        "doc_id": "mbic-" + df["sentence_id"], "group": link.where(link != "", "row-" + df["sentence_id"]),
+        "text": df["text"], "label": df["label_bias"].map({"Biased": "biased", "Non-biased": "neutral"}),
+        "outlet": df["outlet"]}))
+    return {"bias": _check_labels("bias", _by_split(out, _hash_split(out["group"])))}
+
+
 IMPORTERS: dict[str, Callable[[Path], dict[str, dict[str, Rows]]]] = {
     "webextract": import_webextract,
     "bbc": import_bbc,
     "agnews": import_agnews,
     "fnc1": import_fnc1,
     "babe": import_babe,
+    "huffpost": import_huffpost,
+    "iptc": import_iptc,
+    "arc": import_arc,
+    "basil": import_basil,
+    "mbic": import_mbic,
 }

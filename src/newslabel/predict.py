@@ -21,7 +21,8 @@ import pandas as pd
 
 from .ingest import RawDoc, check_page
 from .passages import AUTHOR_LINE, segment
-from .schema import NEWS_TEXT_ROLES, TASKS
+from .schema import TASKS
+from .stories import page_stories, story_text
 from .types import InputWarning, Page
 
 ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
@@ -47,8 +48,9 @@ class Labeller:
         if task not in self.models:
             raise ValueError(f"no {task} model loaded; loaded: {', '.join(self.models) or 'none'}")
         frame = pd.DataFrame({"text": list(texts)})
-        if task == "stance":
+        if task == "stance":  # a bare passage is its own context (FNC-1: the whole body)
             frame["headline"] = headline if headline is not None else ""
+            frame["context"] = frame["text"]
         if task == "role":
             frame = _role_frame([{"doc_id": "passages", "index": i, "text": t} for i, t in enumerate(texts)])
         return _decide(self.models[task], frame)
@@ -72,8 +74,7 @@ class Labeller:
             rows.append({k: rec[k] for k in ("doc_id", "source_path", "index", "line", "text")}
                         | {"role": role, "role_score": score, "is_body": role == "body"})
         title = page_title(page, rows)
-        news = [r for r in rows if r["role"] in NEWS_TEXT_ROLES]
-        topic_proba = self._news_labels(news, title)
+        page_topic, stories = self._news_labels(rows, title)
         for r in rows:
             for task in ("topic", "stance", "bias"):
                 r.setdefault(task, None)
@@ -83,29 +84,48 @@ class Labeller:
         return _plain({
             "doc_id": page.doc_id, "source_path": page.source_path, "title": title, "source": page.source,
             "date": page.date, "url": page.url, "body_text": "\n\n".join(r["text"] for r in body),
-            "topic": _page_topic(body, topic_proba), "role_counts": dict(Counter(r["role"] for r in rows)),
-            "passages": rows,
+            "topic": page_topic, "role_counts": dict(Counter(r["role"] for r in rows)),
+            "stories": stories, "passages": rows,
         })
 
-    def _news_labels(self, news: list[dict], title: str | None):
-        if not news:
-            return None
-        frame = pd.DataFrame({"text": [r["text"] for r in news], "headline": title or ""})
-        topic_proba = None
-        for task in ("topic", "stance", "bias"):
-            if task not in self.models:
-                continue
-            proba = self.models[task].predict_proba(frame)
-            classes = self.models[task].classes_
-            if task == "topic":
-                topic_proba = (classes, proba)
-            for r, p in zip(news, proba):
-                k = int(p.argmax())
-                r[task], r[f"{task}_score"] = str(classes[k]), round(float(p[k]), 4)
-        if topic_proba is not None:
-            for r, p in zip(news, topic_proba[1]):
-                r["_topic_p"] = p
-        return topic_proba
+    def _news_labels(self, rows: list[dict], title: str | None) -> tuple[str | None, list[dict]]:
+        """Topic, stance and bias where they mean something; returns (page topic, teaser stories).
+
+        Topic is an article's: the page's from its whole body (every body passage carries it), each
+        teaser story's from its headline and summary. Stance is read against the page's headline: each
+        body passage in the context of the whole body, each teaser story as one text. Bias is a
+        sentence's own. Lines that carry no news text (`stories.carries_news`) get none of the three.
+        """
+        texts = [r["text"] for r in rows]
+        body, groups = page_stories([r["role"] for r in rows], texts)
+        body_text = story_text(texts, body)
+        units = ([body_text] if body else []) + [story_text(texts, g) for g in groups]
+        members = ([body] if body else []) + groups
+        topics = self._scores("topic", pd.DataFrame({"text": units})) if units else []
+        for unit_members, topic in zip(members, topics):
+            for i in unit_members:
+                rows[i]["topic"], rows[i]["topic_score"] = topic
+        stance_in = pd.DataFrame({"headline": title or "", "text": [texts[i] for i in body] + units[bool(body):],
+                                  "context": [body_text] * len(body) + units[bool(body):]})
+        stances = self._scores("stance", stance_in) if len(stance_in) else []
+        for i, stance in zip(body, stances):
+            rows[i]["stance"], rows[i]["stance_score"] = stance
+        for g, stance in zip(groups, stances[len(body):]):
+            for i in g:
+                rows[i]["stance"], rows[i]["stance_score"] = stance
+        news = body + [i for g in groups for i in g]
+        for i, bias in zip(news, self._scores("bias", pd.DataFrame({"text": [texts[i] for i in news]})) if news else []):
+            rows[i]["bias"], rows[i]["bias_score"] = bias
+        stories = [{"lines": [rows[i]["line"] for i in g], "index": [rows[i]["index"] for i in g],
+                    "text": units[k + bool(body)], "topic": rows[g[0]]["topic"], "topic_score": rows[g[0]]["topic_score"],
+                    "stance": rows[g[0]]["stance"], "stance_score": rows[g[0]]["stance_score"]}
+                   for k, g in enumerate(groups)]
+        return (topics[0][0] if body and topics else None), stories
+
+    def _scores(self, task: str, frame: pd.DataFrame) -> list[tuple[str | None, float | None]]:
+        if task not in self.models:
+            return [(None, None)] * len(frame)
+        return _decide(self.models[task], frame)
 
 
 def page_title(page: Page, rows: list[dict]) -> str | None:
@@ -115,15 +135,6 @@ def page_title(page: Page, rows: list[dict]) -> str | None:
     predicted = max(candidates, key=lambda r: r["role_score"], default=None)
     guess = predicted["text"] if predicted else None
     return (page.title or guess) if page.kind == "html" else (guess or page.title)
-
-
-def _page_topic(body: list[dict], topic_proba) -> str | None:
-    """The body passages' topic probabilities, weighted by length; None without body or topic model."""
-    weighted = [(r.pop("_topic_p"), len(r["text"])) for r in body if "_topic_p" in r]
-    if not weighted or topic_proba is None:
-        return None
-    total = sum(w * p for p, w in weighted)
-    return str(topic_proba[0][int(np.argmax(total))])
 
 
 def _plain(value):

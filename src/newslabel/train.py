@@ -20,10 +20,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import runinfo, tracking
 from .dataset import load_task
-from .evaluate import fnc_score, metrics, write_reports
+from .evaluate import by_source, fnc_score, metrics, write_reports
 from .models import build_pipeline
 
-LABEL_COLUMNS = ("label", "label_source", "confidence")
+LABEL_COLUMNS = ("label", "label_source", "confidence", "source")
 
 
 def ensure_datasets(cfg: DictConfig) -> None:
@@ -78,6 +78,7 @@ def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):
             if task == "stance":
                 raw, best = fnc_score(df["label"].tolist(), pred.tolist())
                 result.update({f"{prefix}fnc_score": raw, f"{prefix}fnc_relative": raw / best})
+            result.update(by_source(task, df, pred, labels, prefix))
     return model, result, preds
 
 
