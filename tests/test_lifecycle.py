@@ -161,12 +161,12 @@ def test_role_champion_is_skops_with_the_labeller_inputs(lifecycle, client, tmp_
     assert sorted(c["name"] for c in json.loads(mlmodel["signature"]["inputs"])) == sorted(ROLE_INPUT)  # what
     # the labeller passes (predict._role_frame), so no gold_coverage
     requirements = (folder / "requirements.txt").read_text().splitlines()
-    assert requirements[0] == "newslabel==0.1.0" and not [r for r in requirements if "cloudpickle" in r]
+    assert "newslabel==0.1.0" in requirements and not [r for r in requirements if "cloudpickle" in r]
     assert sorted(skops.io.get_untrusted_types(file=folder / "model.skops")) == ROLE_TYPES  # no `src.` module
     labeller = Path(mlflow.artifacts.download_artifacts("models:/newslabel@champion", dst_path=str(tmp_path / "l")))
     top = {p.name for p in labeller.iterdir()}
     assert "python_model.pkl" not in top and (labeller / "labeller_pyfunc.py").is_file()
-    assert (labeller / "requirements.txt").read_text().splitlines()[0] == "newslabel==0.1.0"
+    assert "newslabel==0.1.0" in (labeller / "requirements.txt").read_text().splitlines()
 
 
 def test_inputs_leave_out_how_labels_were_made():
@@ -207,7 +207,7 @@ def test_unusable_model_uris_are_one_line(lifecycle, client, tmp_path):
                                      "version=99) not found)",
         str(old): f"{old}: cannot load model (saved by newslabel 0.0.1, incompatible with newslabel 0.1.0; retrain "
                   "with `python -m src.train` or install newslabel==0.0.1)",
-        str(page): f"{page}: cannot load model (Could not find an \"MLmodel\" configuration file at \"{page}\")",
+        str(page): f"{page}: cannot load model (No such artifact: 'MLmodel')",
     }
     for uri, line in expected.items():
         res = cli(lifecycle[3], str(page), "--out", str(tmp_path / "out.jsonl"), "--model", uri)
