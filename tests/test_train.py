@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mlflow
+import numpy as np
 import pytest
 from _trained import overrides, trained_sample
 from mlflow import MlflowClient
@@ -123,21 +124,35 @@ def test_models_are_registered_with_signature(trained):
     assert str(client.get_model_version_by_alias("newslabel", "champion").version) == "1"
 
 
-def test_champion_moves_only_for_a_better_model_on_the_same_test_set(trained):
-    run = child_run("bias")
-    best = run.data.metrics["test_macro_f1"]
-    digest = run.data.tags["dataset_digest"]
-    worse = mlflow.register_model(f"runs:/{run.info.run_id}/model", "newslabel-bias").version
-    p = tracking.promote_if_better("newslabel-bias", worse, "test_macro_f1", best - 0.01, digest)
-    assert not p.promoted
-    assert p.reason == f"test_macro_f1 {best - 0.01:.4f} does not beat champion v1 ({best:.4f})"
-    other = mlflow.register_model(f"runs:/{run.info.run_id}/model", "newslabel-bias").version
-    p = tracking.promote_if_better("newslabel-bias", other, "test_macro_f1", best + 0.01, "another-digest")
-    assert not p.promoted and p.reason.endswith("not comparable")
-    better = mlflow.register_model(f"runs:/{run.info.run_id}/model", "newslabel-bias").version
-    p = tracking.promote_if_better("newslabel-bias", better, "test_macro_f1", best + 0.01, digest)
-    assert p.promoted and p.reason == f"test_macro_f1 {best + 0.01:.4f} beats champion v1 ({best:.4f})"
-    assert str(MlflowClient().get_model_version_by_alias("newslabel-bias", "champion").version) == str(better)
+def test_champion_rule_compares_with_the_champion_on_validation(trained):
+    """registry.decide against the real bias champion, with predictions of its validation split made up."""
+    from newslabel import registry
+    from newslabel.train import frames, inputs
+
+    data, summary, _ = frames("bias", trained.cfg)
+    val = data["validation"]
+    frame = inputs(val).assign(label=val["label"].to_numpy())
+    champ = tracking.load_task_model("models:/newslabel-bias@champion")
+    same = champ.classes_[champ.predict_proba(inputs(val)).argmax(axis=1)]
+    value, rule = trained.results["bias"]["val_macro_f1"], trained.cfg.tracking.promotion
+
+    def decide(pred, digest=summary["digest"]):
+        return registry.decide("newslabel-bias", "val_macro_f1", value, digest, frame, pred, None, rule)
+
+    tie = decide(same)
+    assert (tie.promoted, tie.decision, tie.comparison.new, tie.comparison.champion) == (False, "tie", value, value)
+    gold = decide(val["label"].to_numpy())
+    assert (gold.promoted, gold.decision, gold.comparison.new) == (True, "better", 1.0)
+    assert gold.comparison.champion == pytest.approx(value) and gold.comparison.low > 0
+    right = int(np.flatnonzero(same == val["label"].to_numpy())[0])
+    one_worse = same.copy()
+    one_worse[right] = "neutral" if same[right] == "biased" else "biased"
+    worse = decide(one_worse)
+    assert (worse.promoted, worse.decision) == (False, "not better") and worse.comparison.diff < 0
+    assert worse.reason.endswith("does not beat champion v1 beyond noise (lower bound <= 0.0)")
+    other = decide(val["label"].to_numpy(), digest="another-digest")
+    assert (other.promoted, other.decision) == (False, "not comparable")
+    assert str(MlflowClient().get_model_version_by_alias("newslabel-bias", "champion").version) == "1"
 
 
 def test_training_is_deterministic(trained, tmp_path):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .errors import ModelLoadError  # noqa: F401 - re-exported: `from newslabel.predict import ModelLoadError`
 from .ingest import RawDoc, check_page
 from .passages import AUTHOR_LINE, segment
 from .schema import TASKS
@@ -28,10 +29,6 @@ from .types import InputWarning, Page
 ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
               "class_tokens", "link_density")
 _LOOKS_HTML = re.compile(r"^\s*(<!doctype html|<html\b|<\?xml)|<(body|p|div|article)\b", re.I)
-
-
-class ModelLoadError(ValueError):
-    """A model URI or path that cannot be loaded; the message names it and says why."""
 
 
 @dataclass
@@ -169,13 +166,14 @@ def _decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:
 
 
 def load_labeller(model: str | None = None, tracking_uri: str | None = None, mlruns: str | None = None) -> Labeller:
-    """The labeller from the registry champions (default), a combined `newslabel` model URI, or a local path.
+    """The labeller from the registry champions (default), a combined `newslabel` model, or one task model.
 
     The store is mlruns/ of the project unless `mlruns` or $NEWSLABEL_MLRUNS names another.
-    `model` may be `models:/newslabel@champion`, `models:/newslabel/3`, `runs:/<id>/labeller`, or a
-    folder saved by MLflow. Raises ModelLoadError with a one-line reason when it cannot be loaded.
+    `model` may be the combined labeller (`models:/newslabel@champion`, `models:/newslabel/3`,
+    `runs:/<id>/labeller`, a folder saved by MLflow) or a task model (`models:/newslabel-role/2`, a folder),
+    which replaces that task's champion. Raises ModelLoadError with a one-line reason when it cannot be loaded.
     """
-    from . import tracking
+    from . import registry, tracking
 
     if tracking_uri is None:
         import os
@@ -185,7 +183,4 @@ def load_labeller(model: str | None = None, tracking_uri: str | None = None, mlr
         tracking.configure(mlruns or os.environ.get("NEWSLABEL_MLRUNS") or ROOT / "mlruns")
     else:
         tracking.set_uri(tracking_uri)
-    if model is None:
-        return tracking.load_champions()
-    return tracking.load_combined(model)
-
+    return registry.load(model)

@@ -22,11 +22,11 @@ class NewslabelModel(mlflow.pyfunc.PythonModel):
     def load_context(self, context) -> None:
         import json
 
+        from .model_files import load_task_model
         from .predict import Labeller
-        from .tracking import load_task_model
 
         versions = json.loads(open(context.artifacts["versions"]).read())
-        # Each task's model in its own flavour (scikit-learn or transformers).
+        # Each task's model in its own flavour (scikit-learn from skops, or transformers), version-checked.
         models = {t: load_task_model(context.artifacts[t]) for t in TASKS if t in context.artifacts}
         self.labeller = Labeller(models, versions)
 

@@ -181,7 +181,9 @@ def save_pages_model(model_uri: str, folder: Path) -> Path:
     except (MlflowException, OSError, KeyError) as exc:
         raise ModelLoadError(f"{model_uri}: cannot load model ({(str(exc) or type(exc).__name__).splitlines()[0]})") \
             from None
-    if inner.get("loader_module") != "mlflow.pyfunc.model" or "versions" not in (inner.get("artifacts") or {}):
+    # the labeller is models-from-code (loaders.code_model); labellers logged before were pickled (pyfunc.model)
+    loaders = ("mlflow.pyfunc.loaders.code_model", "mlflow.pyfunc.model")
+    if inner.get("loader_module") not in loaders or "versions" not in (inner.get("artifacts") or {}):
         raise ModelLoadError(f"{model_uri}: not a newslabel labeller model")
     return path
 

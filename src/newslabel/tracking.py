@@ -1,4 +1,7 @@
-"""MLflow, in one module: the store under mlruns/, runs, datasets, models, the registry and champions.
+"""MLflow runs: the store under mlruns/, runs, params, metrics, artifacts and datasets.
+
+Model files are in model_files.py, the registry (champions, the published labeller) in registry.py; their
+names are re-exported here for the callers that import them from tracking.
 
 The store is explicit (MLflow 3 no longer defaults to ./mlruns): a SQLite database at
 mlruns/mlflow.db and artifacts under mlruns/artifacts/<experiment>. Open it with
@@ -11,11 +14,20 @@ import logging
 import os
 import subprocess
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from .model_files import TRANSFORMERS, load_task_model, pip_requirements  # noqa: F401 - re-exported
+from .registry import (  # noqa: F401 - re-exported
+    CHAMPION,
+    COMBINED,
+    TASK_MODELS,
+    champion_uris,
+    load_champions,
+    load_combined,
+)
+from .registry import publish_labeller as log_combined  # noqa: F401 - the old name
+
 PARENT_EXPERIMENT = "newslabel-train"
-CHAMPION = "champion"
 
 
 def configure(mlruns: str | Path) -> str:
@@ -117,107 +129,6 @@ def log_dataset(frame, summary: dict, split: str, context: str, with_card: bool 
             mlflow.log_artifact(str(Path(summary["path"]) / name), artifact_path="dataset")
 
 
-def pip_requirements(kind: str = "sklearn") -> list[str]:
-    """The logged models' requirements; `transformer` adds torch, transformers and their kin."""
-    from importlib.metadata import version
-
-    out = [f"{p}=={version(p)}" for p in ("scikit-learn", "pandas", "numpy", "scipy", "lxml", "cloudpickle")]
-    if kind == "transformer":
-        from .transformer import pip_requirements as transformer_requirements
-
-        out += transformer_requirements()
-    return out
-
-
-def log_model(model, input_example, registered_name: str | None, kind: str = "sklearn"):
-    """Log (and register) a task model in the flavour of its kind: `sklearn` or `transformer`."""
-    if kind == "transformer" or getattr(model, "mlflow_flavor", None) == TRANSFORMERS:
-        return log_transformer_model(model, input_example, registered_name)
-    return log_sklearn_model(model, input_example, registered_name)
-
-
-def log_transformer_model(model, input_example, registered_name: str | None):
-    """Log (and register) a `TransformerClassifier` with MLflow's transformers flavour (text-classification).
-
-    The flavour keeps the Hugging Face model and tokenizer; the model config carries the classifier's settings
-    and label order, so `load_task_model` rebuilds the same estimator. The input example is what the
-    flavour's own pyfunc reads: passages, or {"text", "text_pair"} pairs for stance and role.
-    """
-    import json
-    import tempfile
-
-    import mlflow
-    import pandas as pd
-    from mlflow.models import infer_signature
-
-    mlflow.set_tags({f"transformer.{k}": str(v) for k, v in model.training_summary().items()})
-    example = model.pipeline_example(input_example)
-    proba = model.predict_proba(input_example)
-    output = pd.DataFrame({"label": model.classes_[proba.argmax(axis=1)].astype(str), "score": proba.max(axis=1)})
-    signature = infer_signature(example, output)  # what the flavour's pipeline pyfunc reads and answers
-    with tempfile.TemporaryDirectory() as tmp:
-        history = Path(tmp) / "training_history.json"
-        history.write_text(json.dumps(getattr(model, "history_", []), indent=1))
-        mlflow.log_artifact(str(history))
-    return mlflow.transformers.log_model(
-        model.components(), name="model", task="text-classification",
-        signature=signature, input_example=example, registered_model_name=registered_name,
-        pip_requirements=pip_requirements("transformer"),
-        model_config={"truncation": True, "max_length": int(model.settings.max_length)},
-        metadata={"newslabel_kind": "transformer", "newslabel_task": model.settings.task},
-    )
-
-
-def log_sklearn_model(model, input_example, registered_name: str | None):
-    """Log (and register) a scikit-learn model with its signature; returns MLflow's ModelInfo."""
-    import mlflow
-    from mlflow.models import infer_signature
-
-    signature = infer_signature(input_example, model.predict(input_example))
-    return mlflow.sklearn.log_model(
-        model, name="model", signature=signature, input_example=input_example,
-        registered_model_name=registered_name, pip_requirements=pip_requirements(),
-        serialization_format="cloudpickle",
-    )
-
-
-@dataclass
-class Promotion:
-    promoted: bool
-    reason: str
-    champion_version: str | None
-
-
-def promote_if_better(name: str, version: str, metric: str, value: float, test_digest: str,
-                      force: bool = False) -> Promotion:
-    """Move the `champion` alias to `version` only if it beats the champion on the same test digest."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient()
-    for key, val in (("primary_metric", metric), ("primary_value", f"{value:.6f}"), ("test_digest", test_digest)):
-        client.set_model_version_tag(name, version, key, val)
-    try:
-        champ = client.get_model_version_by_alias(name, CHAMPION)
-    except MlflowException:
-        champ = None
-    if champ is None:
-        result = Promotion(True, "no champion yet", None)
-    elif force:
-        result = Promotion(True, f"forced over champion v{champ.version}", champ.version)
-    elif champ.tags.get("test_digest") != test_digest or champ.tags.get("primary_metric") != metric:
-        result = Promotion(False, f"champion v{champ.version} was scored on another test set "
-                                  f"({champ.tags.get('test_digest')}); not comparable", champ.version)
-    else:
-        best = float(champ.tags["primary_value"])
-        better = value > best
-        verb = "beats" if better else "does not beat"
-        result = Promotion(better, f"{metric} {value:.4f} {verb} champion v{champ.version} ({best:.4f})", champ.version)
-    if result.promoted:
-        client.set_registered_model_alias(name, CHAMPION, version)
-    return result
-
-
 def set_run_tags(tags: dict[str, str]) -> None:
     import mlflow
 
@@ -231,133 +142,10 @@ def set_uri(uri: str) -> None:
     mlflow.set_registry_uri(uri)
 
 
-TASK_MODELS = ("role", "topic", "stance", "bias")
-COMBINED = "newslabel"
-TRANSFORMERS = "transformers"
-
-
-def model_flavors(uri: str) -> set[str]:
-    """The flavours in a logged model's MLmodel (registry URI, runs:/ URI or local folder)."""
-    from mlflow.models import Model
-
-    return set(Model.load(uri).flavors)
-
-
-def load_task_model(uri: str):
-    """A task model of either flavour, as an estimator with `predict_proba` and `classes_`.
-
-    scikit-learn models load as they were fitted; transformers models are rebuilt into a
-    `TransformerClassifier`. A model that cannot be loaded raises ModelLoadError with a one-line reason.
-    """
+def active_run_id() -> str:
     import mlflow
-    from mlflow.exceptions import MlflowException
 
-    from .predict import ModelLoadError
-
-    try:
-        if TRANSFORMERS in model_flavors(uri):
-            from .transformer import TransformerClassifier, quiet_loading
-
-            quiet_loading()
-            logging.getLogger("mlflow.transformers").setLevel(logging.WARNING)  # not "resolved as" per model
-            parts = mlflow.transformers.load_model(uri, return_type="components")
-            return TransformerClassifier.from_components(parts["model"], parts["tokenizer"])
-        return mlflow.sklearn.load_model(uri)
-    except (MlflowException, OSError, ImportError, ValueError) as exc:
-        raise ModelLoadError(f"{uri}: cannot load model ({str(exc).splitlines()[0]})") from None
-
-
-
-
-def champion_uris(prefix: str = "newslabel-") -> dict[str, tuple[str, str]]:
-    """task -> (models:/name/version, version) for every task whose model has a champion."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client, out = MlflowClient(), {}
-    for task in TASK_MODELS:
-        try:
-            v = client.get_model_version_by_alias(f"{prefix}{task}", CHAMPION)
-        except MlflowException:
-            continue
-        out[task] = (f"models:/{prefix}{task}/{v.version}", v.version)
-    return out
-
-
-def load_champions(prefix: str = "newslabel-"):
-    from .predict import Labeller, ModelLoadError
-
-    uris = champion_uris(prefix)
-    if "role" not in uris:
-        raise ModelLoadError(f"models:/{prefix}role@{CHAMPION}: no champion registered; run `python -m src.train`")
-    return Labeller({t: load_task_model(u) for t, (u, _) in uris.items()}, {t: v for t, (_, v) in uris.items()})
-
-
-def load_combined(uri: str):
-    """A `newslabel` pyfunc (registry URI, runs:/ URI or local folder) -> its Labeller."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    from .predict import ModelLoadError
-
-    try:
-        model = mlflow.pyfunc.load_model(uri)
-    except (MlflowException, OSError) as exc:
-        raise ModelLoadError(f"{uri}: cannot load model ({str(exc).splitlines()[0]})") from None
-    inner = model.unwrap_python_model()
-    if not hasattr(inner, "labeller"):
-        raise ModelLoadError(f"{uri}: not a newslabel labeller model")
-    return inner.labeller
-
-
-def log_combined(prefix: str = "newslabel-") -> tuple[str | None, str]:
-    """Log and register the current champions as one `newslabel` pyfunc; alias it champion.
-
-    Returns (version, reason). Nothing is registered when the bundle of champions is unchanged.
-    """
-    import json
-    import tempfile
-
-    import mlflow
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    from .serving import NewslabelModel
-
-    uris = champion_uris(prefix)
-    if set(uris) != set(TASK_MODELS):
-        return None, f"not all tasks have a champion ({', '.join(sorted(uris))})"
-    versions = {t: v for t, (_, v) in uris.items()}
-    client = MlflowClient()
-    try:
-        current = client.get_model_version_by_alias(COMBINED, CHAMPION)
-        if current.tags.get("bundle") == json.dumps(versions, sort_keys=True):
-            return current.version, f"unchanged (v{current.version} bundles the same champions)"
-    except MlflowException:
-        pass
-    with tempfile.TemporaryDirectory() as tmp:
-        vpath = f"{tmp}/versions.json"
-        with open(vpath, "w") as fh:
-            json.dump(versions, fh)
-        example = pd_example()
-        kind = "transformer" if any(TRANSFORMERS in model_flavors(u) for u, _ in uris.values()) else "sklearn"
-        info = mlflow.pyfunc.log_model(
-            name="labeller", python_model=NewslabelModel(),
-            artifacts={**{t: u for t, (u, _) in uris.items()}, "versions": vpath},
-            input_example=example, registered_model_name=COMBINED, pip_requirements=pip_requirements(kind),
-        )
-    version = str(info.registered_model_version)
-    client.set_model_version_tag(COMBINED, version, "bundle", json.dumps(versions, sort_keys=True))
-    client.set_registered_model_alias(COMBINED, CHAMPION, version)
-    return version, f"bundles champions {versions}"
-
-
-def pd_example():
-    import pandas as pd
-
-    text = "Example Site\nCouncil approves new harbour plan\nBy Staff Reporter | 3 March 2025\n" \
-           "The council approved the plan on Monday after a long debate about costs and the environment."
-    return pd.DataFrame({"id": ["example"], "text": [text]})
+    return mlflow.active_run().info.run_id
 
 
 # -- what the UI shows: descriptions, the config artifact, quiet logging ---------------------------------------

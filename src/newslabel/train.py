@@ -2,9 +2,11 @@
 
 `train(cfg)` is what `python -m src.train` runs: it builds the datasets if they are missing,
 opens a parent run in the experiment newslabel-train and fits each task in a child run nested
-under it (the MLflow UI nests runs only within one experiment), registers the model and moves the
-`champion` alias only when the new model is better on the same test set. Runs are named and
-described from the command's Hydra overrides (see runinfo). It returns {task: metrics}.
+under it (the MLflow UI nests runs only within one experiment), and registers the model as champion only
+when it beats the current champion on the validation split beyond resampling noise (registry.decide); test
+metrics are logged, never used to choose. It then republishes the combined `newslabel` labeller from the
+champions. Runs are named and described from the command's Hydra overrides (see runinfo). It returns
+{task: metrics}.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from . import runinfo, tracking
+from . import model_files, registry, runinfo, tracking
 from .dataset import load_task
 from .evaluate import by_source, fnc_score, metrics, write_reports
 from .models import build_pipeline
 
 LABEL_COLUMNS = ("label", "label_source", "confidence", "source")
+# Columns that describe how a row was labelled, never model inputs (webextract's gold_coverage is the share of
+# the passage found in the gold extract: its label's own source); native_label is the set's unmapped label.
+NOT_INPUTS = ("gold_coverage", "native_label")
 
 
 def ensure_datasets(cfg: DictConfig) -> None:
@@ -51,8 +56,9 @@ def frames(task: str, cfg: DictConfig):
 
 
 def inputs(df: pd.DataFrame) -> pd.DataFrame:
-    """Model inputs: the dataset's columns less the labels; `line` as float, since HTML has none."""
-    out = df.drop(columns=[c for c in LABEL_COLUMNS if c in df.columns])
+    """Model inputs: the dataset's columns less the labels and how they were made; `line` as float, since HTML
+    has none."""
+    out = df.drop(columns=[c for c in (*LABEL_COLUMNS, *NOT_INPUTS) if c in df.columns])
     return out.astype({"line": "float64"}) if "line" in out else out
 
 
@@ -125,14 +131,10 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
                                                  test, score, title=title))
         example = inputs(test).head(5) if task != "role" else inputs(test)[test["doc_id"] == test["doc_id"].iloc[0]]
         example = example.astype({c: "float64" for c in example.columns if example[c].dtype.kind in "iu"})
-        info = tracking.log_model(model, example, name if cfg.tracking.register else None,
-                                  kind=cfg.model.get("kind", "sklearn"))
-        result["registered_version"] = info.registered_model_version
+        info = model_files.log_task_model(model, example, task, kind=cfg.model.get("kind", "sklearn"))
         if cfg.tracking.register:
-            promo = tracking.promote_if_better(name, str(info.registered_model_version), primary, result[primary],
-                                               summary["digest"], force=cfg.tracking.force_promote)
-            tracking.set_run_tags({"promoted": str(promo.promoted), "promotion_reason": promo.reason})
-            result.update(promoted=promo.promoted, promotion_reason=promo.reason)
+            result.update(promote(task, cfg, data["validation"], preds.get("validation"), result.get(primary), info,
+                                  summary["digest"]))
         describe_task_run(task, cfg, resolved, summary, data, result, champion_before, list(overrides))
     result["seconds"] = time.perf_counter() - start
     print_task_line(task, primary, result)
@@ -151,6 +153,22 @@ def describe_task_run(task: str, cfg: DictConfig, resolved: dict, summary: dict,
     sizes = {s: len(data[s]) for s, _ in DATASET_CONTEXTS}
     tracking.describe_run(runinfo.child_description(task, resolved, summary, sizes, result, champion_before,
                                                     overrides))
+
+
+def promote(task: str, cfg: DictConfig, validation: pd.DataFrame, val_pred, value, info, digest: str) -> dict:
+    """Register the run's model and make it champion if it beats the champion on validation (registry.decide)."""
+    name = f"{cfg.tracking.registered_prefix}{task}"
+    frame = inputs(validation).assign(label=validation["label"].to_numpy())
+    groups = validation["doc_id"].to_numpy() if task == "role" and len(validation) else None
+    metric = cfg.tasks[task].primary_metric
+    decision = registry.decide(name, metric, value, digest, frame,
+                               val_pred[0] if val_pred is not None else None, groups, cfg.tracking.promotion,
+                               force=cfg.tracking.force_promote)
+    run_id = tracking.active_run_id()
+    tracking.set_run_tags({**decision.tags(), registry.CHAMPION: "false"})
+    version = registry.crown(name, info.model_uri, run_id, decision, digest) if decision.promoted else None
+    return {"registered_version": version, "promoted": decision.promoted, "promotion_reason": decision.reason,
+            "promotion_decision": decision.decision}
 
 
 def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict[str, dict]:
@@ -180,8 +198,8 @@ def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict[str, dict
             results[task] = train_task(task, cfg, parent.info.run_id, params, commit, overrides)
             tracking.log_metrics({f"{task}.{k}": v for k, v in results[task].items()
                                   if k.startswith("test_") and isinstance(v, float)})
-        if cfg.tracking.register and set(tasks) == set(tracking.TASK_MODELS):
-            version, reason = tracking.log_combined(cfg.tracking.registered_prefix)
+        if cfg.tracking.register:  # republish whenever a task's champion changed, whichever tasks ran
+            version, reason = registry.publish_labeller(cfg.tracking.registered_prefix)
             tracking.set_run_tags({"labeller_version": str(version), "labeller_reason": reason})
             tracking.describe_registered_model(tracking.COMBINED, runinfo.COMBINED_DESCRIPTION)
             results["labeller"] = {"registered_version": version, "promotion_reason": reason}
@@ -192,7 +210,7 @@ def train(cfg: DictConfig, overrides: list[str] | None = None) -> dict[str, dict
 
 def print_task_line(task: str, primary: str, r: dict) -> None:
     """One line a task as it finishes: its test scores (primary first) and what became of the champion."""
-    keys = dict.fromkeys((primary, "test_macro_f1", "test_accuracy"))
+    keys = dict.fromkeys((primary.replace("val_", "test_", 1), "test_macro_f1", "test_accuracy"))
     scores = "  ".join(f"{k.removeprefix('test_')} {r[k]:.3f}" for k in keys if k in r)
     print(f"{task:<7} test {scores}  champion {champion_cell(r)}  ({r['seconds']:.0f} s)", flush=True)
 
