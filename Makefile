@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
 export HF_DATASETS_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: venv train test dataset lint ui clean
+.PHONY: venv train test dataset lint ui serve clean
 
 venv: $(STAMP)
 
@@ -32,8 +32,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
+# The MLflow UI on the store `make train` writes (tests/test_ui.py points UI_MLRUNS and UI_PORT elsewhere).
+UI_MLRUNS ?= mlruns
+UI_PORT ?= 5000
 ui: $(STAMP)
-	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --default-artifact-root ./mlruns/artifacts --host 127.0.0.1 --port 5000 --workers 1
+	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///$(UI_MLRUNS)/mlflow.db --default-artifact-root $(UI_MLRUNS)/artifacts --host 127.0.0.1 --port $(UI_PORT) --workers 1
+
+# The HTTP server on models:/newslabel@champion (configs/serve/default.yaml); e.g. make serve ARGS="--workers 2".
+# It runs .venv/bin/python directly, so no activated venv or PATH is needed.
+serve: $(STAMP)
+	$(PY) -m src.serve $(ARGS)
 
 clean:
 	rm -rf data/processed mlruns/mlflow.db mlruns/artifacts

@@ -6,9 +6,11 @@ from omegaconf import DictConfig
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="train")
 def main(cfg: DictConfig) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
     from newslabel.train import train
 
-    train(cfg)
+    train(cfg, list(HydraConfig.get().overrides.task))  # the runs are named by these
 
 
 if __name__ == "__main__":

@@ -201,7 +201,7 @@ def test_jsonl_record_errors_inline():
         "r.jsonl:1: record is not a JSON object",
         "r.jsonl:3: record has no 'id' field",
         "r.jsonl:4: record 7 has empty text",
-        "r.jsonl:5: record 'png' is binary (control characters), not text or HTML",
+        "r.jsonl:5: record 'png' is binary (NUL or control characters), not text or HTML",
         str(docs[-1]),
     ]
     assert (docs[-1].doc_id, docs[-1].content) == ("ok", "Rain fell on the harbour.")
@@ -257,13 +257,13 @@ def test_whitespace_only_file(tmp_path: Path, good):
 def test_binary_file(tmp_path: Path, good):
     bad = tmp_path / "photo.txt"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
-    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary file (contains NUL bytes), not text or HTML"]
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary file (contains NUL bytes, the first at byte 8), not text or HTML"]
 
 
 def test_control_characters_file(tmp_path: Path, good):
     bad = tmp_path / "ctrl.txt"
     bad.write_bytes(b"ab\x01\x02\x03\x04\x05\x06cd\x07\x08\x0e\x0f\x10ef")
-    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary file (control characters), not text or HTML"]
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary data (64.7% control characters), not text or HTML"]
 
 
 def test_windows_1252_file_decodes(tmp_path: Path, good):
@@ -311,7 +311,8 @@ def test_truncated_html(tmp_path: Path, good):
     bad = tmp_path / "cut.html"
     bad.write_text("<html><head><title>Cut</title></head><body><p>Hello, this page stops half way through a",
                    encoding="utf-8")
-    assert _read_with_bad(good, str(bad)) == [f"{bad}: truncated HTML: <html> is never closed"]
+    assert _read_with_bad(good, str(bad)) == [
+        f"{bad}: truncated HTML: ends in the middle of text ('…llo, this page stops half way through a')"]
 
 
 def test_html_without_text(tmp_path: Path, good):
@@ -332,7 +333,7 @@ def test_gzip_over_max_bytes_when_unpacked(tmp_path: Path, good):
     bad.write_bytes(gzip.compress(b"a line of words\n" * 500))  # 8,000 bytes unpacked, far fewer packed
     assert bad.stat().st_size < 4000
     assert _read_with_bad(good, str(bad), max_bytes=4000) == [
-        f"{bad}: unpacks to 8,000 bytes, over the 4,000-byte limit (ingest.max_bytes)"]
+        f"{bad}: unpacks to over 4,000 bytes, over the 4,000-byte limit (ingest.max_bytes)"]
 
 
 def test_missing_path_and_folder_path(tmp_path: Path, good):
@@ -357,7 +358,7 @@ def test_gzip_good_and_truncated(tmp_path: Path, good, pages_dir: Path):
     bad = tmp_path / "cut.txt.gz"
     bad.write_bytes(packed[: len(packed) // 2])
     assert _read_with_bad(good, str(bad)) == [
-        f"{bad}: truncated or corrupt gzip (Compressed file ended before the end-of-stream marker was reached)"]
+        f"{bad}: truncated gzip stream (it ends before its end-of-stream marker)"]
 
 
 def test_unknown_suffix_is_sniffed(tmp_path: Path):
@@ -379,7 +380,7 @@ def test_all_bad_inputs_in_one_call(tmp_path: Path, good):
     assert [p.doc_id for p in pages] == ["tiny-aggregator", "tiny-news"]
     assert [str(e) for e in errors] == [
         f"{tmp_path / 'e.txt'}: empty file",
-        f"{tmp_path / 'n.txt'}: binary file (contains NUL bytes), not text or HTML",
+        f"{tmp_path / 'n.txt'}: binary file (contains NUL bytes, the first at byte 1), not text or HTML",
         f"{tmp_path / 'm.txt'}: no such file",
     ]
 
@@ -402,7 +403,7 @@ def test_cli_reports_bad_inputs_and_writes_good_pages(repo_root: Path, tmp_path:
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.splitlines() == [
         f"error: {empty}: empty file",
-        f"error: {cut}: truncated HTML: <html> is never closed",
+        f"error: {cut}: truncated HTML: ends in the middle of text ('<p>Hello')",
         f"error: {missing}: no such file",
         f"26 passages from 2 pages written to {out}; 3 inputs failed",
     ]
@@ -456,3 +457,173 @@ def test_parse_date(text, iso):
 ])
 def test_split_glued_byline(line, expected):
     assert split_glued_byline(line) == expected
+
+
+# -- robustness (issue 16): whole-text checks, gzip to its end, HTML5 endings, depth, encodings, caps -----------
+def test_nul_after_the_first_8_kib_is_binary(tmp_path: Path, good):
+    bad = tmp_path / "late-nul.txt"
+    bad.write_bytes(b"A line of words.\n" * 600 + b"\x00tail\n")  # 10,200 bytes of text, then a NUL
+    assert _read_with_bad(good, str(bad)) == [
+        f"{bad}: binary file (contains NUL bytes, the first at byte 10,200), not text or HTML"]
+
+
+def test_control_characters_late_in_a_long_file(tmp_path: Path, good):
+    bad = tmp_path / "late-junk.txt"
+    bad.write_bytes(b"A line of words.\n" * 600 + bytes(range(1, 9)) * 200)  # 10,200 text bytes, 1,600 controls
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: binary data (13.6% control characters), not text or HTML"]
+
+
+def test_utf16_without_bom_is_decoded_or_named_as_utf16(tmp_path: Path, good):
+    le, be = tmp_path / "wide-le.txt", tmp_path / "wide-be.txt"
+    le.write_bytes("Première ligne\nSecond line\n".encode("utf-16-le"))
+    be.write_bytes("Première ligne\nSecond line\n".encode("utf-16-be"))
+    pages, errors = read_pages([str(le), str(be)])
+    assert errors == []
+    assert [[p.text for p in page.passages] for page in pages] == [["Première ligne", "Second line"]] * 2
+    broken = tmp_path / "broken-le.txt"
+    broken.write_bytes(("Une ligne de texte\n" * 5).encode("utf-16-le") + b"\x00\xd8A\x00")  # a lone surrogate
+    assert _read_with_bad(good, str(broken)) == [
+        f"{broken}: looks like UTF-16-LE without a BOM (by its NUL bytes) but is not valid UTF-16-LE (byte 190)"]
+
+
+def test_declared_utf8_with_a_few_bad_bytes_is_decoded_with_a_warning(tmp_path: Path):
+    page = tmp_path / "damaged.html"
+    page.write_bytes(b'<html><head><meta charset="utf-8"></head><body><p>Caf\xe9 reopens on the quay</p>'
+                     b"<p>The owner said \xff it was time.</p></body></html>")
+    docs = list(ingest.read_path(str(page)))
+    assert docs[0].warnings == [
+        f"{page}: 2 bytes are not valid UTF-8 (declared utf-8); decoded with U+FFFD in their place"]
+    pages, errors = read_pages([str(page)])
+    assert errors == []
+    assert [p.text for p in pages[0].passages] == ["Caf\ufffd reopens on the quay", "The owner said \ufffd it was time."]
+    assert pages[0].extra["warnings"] == docs[0].warnings
+
+
+def test_mostly_utf8_without_declaration_and_a_misdeclared_charset(tmp_path: Path):
+    damaged = tmp_path / "damaged.txt"
+    damaged.write_bytes("Grüße aus Köln – ein Bericht\n".encode() + b"Ein kaputtes Byte: \x81\n")
+    misdeclared = tmp_path / "misdeclared.html"
+    misdeclared.write_bytes(b'<html><head><meta charset="iso-8859-7"></head><body><p>Caf\xe9 \xd2 open</p>'
+                            b"</body></html>")
+    docs = [d for p in (damaged, misdeclared) for d in ingest.read_path(str(p))]
+    assert [d.warnings for d in docs] == [
+        [f"{damaged}: 1 bytes are not valid UTF-8; decoded with U+FFFD in their place"],
+        [f"{misdeclared}: declared iso8859-7 but not valid iso8859-7; decoded as windows-1252"]]
+    assert docs[0].content.splitlines()[1] == "Ein kaputtes Byte: \ufffd"
+    assert "Café Ò open" in docs[1].content
+
+
+@pytest.mark.parametrize("name", ["page.txt.gz", "page.html.gz", "pages.jsonl.gz"])
+def test_truncated_gzip_anywhere_is_an_error(tmp_path: Path, name: str):
+    body = {"page.txt.gz": b"Headline of the day\nA body line.\n" * 50,
+            "page.html.gz": b"<html><body>" + b"<p>A body paragraph.</p>" * 80 + b"</body></html>",
+            "pages.jsonl.gz": b'{"id": "a", "text": "A line."}\n' * 80}[name]
+    packed = gzip.compress(body)
+    path = tmp_path / name
+    for cut in (5, len(packed) // 2, len(packed) - 4, len(packed) - 1):
+        path.write_bytes(packed[:cut])
+        assert [str(e) for e in ingest.read_path(str(path))] == [
+            f"{path}: truncated gzip stream (it ends before its end-of-stream marker)"], cut
+    path.write_bytes(packed[:-8] + bytes(b ^ 0xFF for b in packed[-8:-4]) + packed[-4:])  # CRC flipped
+    assert [str(e) for e in ingest.read_path(str(path))] == [
+        f"{path}: corrupt gzip stream (Error -3 while decompressing data: incorrect data check)"]
+    path.write_bytes(packed + gzip.compress(body))  # two members: both are read
+    assert len(ingest.read_bytes(str(path))) == 2 * len(body)
+
+
+def test_html5_page_ending_with_body_and_no_html_close_is_labelled(tmp_path: Path):
+    page = tmp_path / "html5.html"
+    page.write_text("<!doctype html><html><head><title>T</title></head><body><h1>Ferry timetable changes</h1>"
+                    "<p>Boats leave an hour later.</p></body>\n<script>track()</script>\n<!-- served by cache -->\n",
+                    encoding="utf-8")
+    fragment = tmp_path / "fragment.html"
+    fragment.write_text("<div><p>A fragment with omitted tags<p>and a second paragraph</div>", encoding="utf-8")
+    pages, errors = read_pages([str(page), str(fragment)])
+    assert errors == []
+    assert [[p.text for p in pg.passages] for pg in pages] == [
+        ["Ferry timetable changes", "Boats leave an hour later."],
+        ["A fragment with omitted tags", "and a second paragraph"]]
+
+
+@pytest.mark.parametrize(("html", "reason"), [
+    ("<div><p>Text one.</p><a href=\"https://exa", "ends inside a tag ('<a href=\"https://exa')"),
+    ("<p>Text one.</p><!-- a comment that never", "ends inside a comment ('<!-- a comment that never')"),
+    ("<div><p>Text one.</p><p>Cut in the mid", "ends in the middle of text ('<p>Cut in the mid')"),
+    ("<html><body><div><p>Text one.</p></div>", "<html> is never closed (no </body> or </html>; it ends '</div>')"),
+    ("<body><p>Text one.</p>", "<body> is never closed (no </body> or </html>; it ends '</p>')"),
+])
+def test_cut_html_is_truncated(tmp_path: Path, good, html: str, reason: str):
+    bad = tmp_path / "cut.html"
+    bad.write_text(html, encoding="utf-8")
+    assert _read_with_bad(good, str(bad)) == [f"{bad}: truncated HTML: {reason}"]
+
+
+def test_deep_nesting_keeps_every_passage(tmp_path: Path):
+    paras = [f"<p>Paragraph number {i} of the story.</p>" for i in range(5)]
+    deep = ("<html><body><h1>Deep page</h1>" + "<div class='w'>" * 10_000 + paras[0] + "<div>" * 3 + paras[1]
+            + "</div>" * 3 + paras[2] + "</div>" * 10_000 + paras[3] + paras[4] + "</body></html>")
+    mid = deep.replace("<div class='w'>" * 10_000, "<div>" * 1500).replace("</div>" * 10_000, "</div>" * 1500)
+    (tmp_path / "deep.html").write_text(deep, encoding="utf-8")
+    (tmp_path / "mid.html").write_text(mid, encoding="utf-8")  # past Python's recursion limit, within lxml's
+    pages, errors = read_pages([str(tmp_path / "deep.html"), str(tmp_path / "mid.html")])
+    assert errors == []
+    want = ["Deep page"] + [f"Paragraph number {i} of the story." for i in range(5)]
+    assert [[p.text for p in pg.passages] for pg in pages] == [want, want]
+    assert pages[0].extra["warnings"] == [f"{tmp_path / 'deep.html'}: HTML nests elements over 2,048 deep; parsed "
+                                          "with its <div> tags read as line breaks"]
+    assert pages[1].extra["warnings"] == []
+    assert pages[1].passages[1].tag_path == "div>div>div>div>div>p"
+    spans = tmp_path / "spans.html"
+    spans.write_text("<html><body>" + "<span>" * 3000 + "x" + "</span>" * 3000 + "</body></html>", encoding="utf-8")
+    assert [str(e) for e in read_pages([str(spans)])[1]] == [
+        f"{spans}: HTML nests elements over 2,048 deep (the parser's limit)"]
+
+
+def test_body_that_the_parser_puts_inside_noscript_still_yields_passages(tmp_path: Path):
+    page = tmp_path / "noscript.html"
+    page.write_text("<html><head><noscript><iframe src='https://t.example/ns'></noscript></head><body>"
+                    "<noscript><div>Please enable JavaScript</noscript><article><h1>Tram line reopens</h1>"
+                    "<p>Trams run again from Monday.</p></article></body></html>", encoding="utf-8")
+    assert [p.text for p in _one([str(page)]).passages] == ["Tram line reopens", "Trams run again from Monday."]
+
+
+def test_long_lines_are_split_at_the_passage_cap(tmp_path: Path):
+    from newslabel.passages import segment
+
+    sentence = "The council met again on Tuesday to talk about the harbour wall. "  # 65 characters
+    doc = ingest.RawDoc("long", "long.txt", "text", "Short first line\n" + sentence * 200 + "\n" + "x" * 12_000)
+    page = segment(doc, max_chars=1000)
+    lengths = [len(p.text) for p in page.passages]
+    assert [p.line for p in page.passages] == [1] + [2] * 14 + [3] * 12
+    assert lengths[1:15] == [15 * 65 - 1] * 13 + [5 * 65 - 1]  # 15 whole sentences each (the space dropped), then 5
+    assert page.passages[1].text == (sentence * 15).strip()
+    assert lengths[15:] == [1000] * 12  # no space in the run: cut hard
+    assert ingest.limits()["max_passage_chars"] == 5000
+    assert max(len(p.text) for p in segment(doc).passages) <= 5000
+
+
+def test_unsupported_files_in_a_folder_are_listed_as_skipped(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("A page line\n", encoding="utf-8")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7\n")
+    (tmp_path / "README").write_text("notes", encoding="utf-8")
+    skipped: list[str] = []
+    assert ingest.expand([str(tmp_path)], skipped=skipped) == [str(tmp_path / "a.txt")]
+    reads = "reads .txt, .text, .html, .htm, .jsonl, each optionally .gz"
+    assert skipped == [f"{tmp_path / 'README'}: unsupported file type (no suffix); {reads}",
+                       f"{tmp_path / 'report.pdf'}: unsupported file type (.pdf); {reads}"]
+
+
+def test_cli_lists_skipped_files_and_warnings(repo_root: Path, tmp_path: Path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_bytes("Grüße aus Köln\nKaputt: \x81\n".encode("latin-1", "ignore")
+                                               .replace(b"\xfc", "ü".encode()).replace(b"\xdf", "ß".encode())
+                                               .replace(b"\xf6", "ö".encode()))
+    (tmp_path / "in" / "scan.pdf").write_bytes(b"%PDF-1.7\n")
+    out = tmp_path / "p.jsonl"
+    proc = _cli(repo_root, str(tmp_path / "in"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"skipped: {tmp_path / 'in' / 'scan.pdf'}: unsupported file type (.pdf); reads .txt, .text, .html, .htm, "
+        ".jsonl, each optionally .gz",
+        f"warning: {tmp_path / 'in' / 'a.txt'}: 1 bytes are not valid UTF-8; decoded with U+FFFD in their place",
+        f"2 passages from 1 pages written to {out}; 0 inputs failed"]

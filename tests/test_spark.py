@@ -28,7 +28,7 @@ MODEL = "models:/newslabel@champion"
 BINARY_TEXT = bytes(range(256)).decode("latin-1") * 8  # 13% control characters
 BAD = [{"id": "bad-empty", "text": ""}, {"id": "bad-binary", "text": BINARY_TEXT}]
 BAD_ERRORS = {"bad-empty": "bad-empty: empty page",
-              "bad-binary": "bad-binary: binary file (control characters), not text or HTML"}
+              "bad-binary": "bad-binary: binary data (contains NUL characters, the first at character 0), not text or HTML"}
 LABELS = ("doc_id", "source_path", "index", "line", "text", "role", "is_body", "topic", "stance", "bias",
           "model_version")
 SCORES = ("role_score", "topic_score", "stance_score", "bias_score")

@@ -21,8 +21,9 @@ def trained(tmp_path_factory):
 
 
 def child_run(task: str):
-    exp = mlflow.get_experiment_by_name(f"newslabel-{task}")
-    runs = MlflowClient().search_runs([exp.experiment_id], order_by=["attributes.start_time ASC"])
+    exp = mlflow.get_experiment_by_name("newslabel-train")
+    runs = MlflowClient().search_runs([exp.experiment_id], f"tags.task = '{task}'",
+                                      order_by=["attributes.start_time ASC"])
     return runs[0]
 
 
@@ -51,29 +52,65 @@ def test_train_returns_metrics_for_every_task(trained):
 def test_store_lives_under_mlruns(trained):
     assert (trained.mlruns / "mlflow.db").is_file()
     assert mlflow.get_tracking_uri() == f"sqlite:///{trained.mlruns.resolve() / 'mlflow.db'}"
-    exp = mlflow.get_experiment_by_name("newslabel-role")
-    assert exp.artifact_location == (trained.mlruns.resolve() / "artifacts" / "newslabel-role").as_uri()
+    exp = mlflow.get_experiment_by_name("newslabel-train")
+    assert exp.artifact_location == (trained.mlruns.resolve() / "artifacts" / "newslabel-train").as_uri()
+    assert mlflow.get_experiment_by_name("newslabel-role") is None  # children live beside their parent
 
 
 def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
-    parent = MlflowClient().search_runs([mlflow.get_experiment_by_name("newslabel-train").experiment_id])[0]
+    client = MlflowClient()
+    parent = client.search_runs([mlflow.get_experiment_by_name("newslabel-train").experiment_id],
+                                "tags.tasks = 'role,topic,stance,bias'")[0]
+    data = trained.cfg.data.name
+    assert parent.info.run_name.startswith(f"train role+topic+stance+bias · logreg · {data} · defaults · ")
     labels = {"role": ["title", "byline", "body", "related", "promo", "chrome"], "stance": ["agree", "disagree",
               "discuss", "unrelated"], "bias": ["biased", "neutral"]}
     for task in TASKS:
         run = child_run(task)
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
-        assert run.data.params["model.C"] == "4.0" and run.data.params["data.name"] == "sample"
-        assert run.data.params["tasks.role.smoothing"] == "hmm"
+        assert run.info.run_name == f"{task} · logreg · {data} · {run.data.tags['config_digest']}"
+        assert run.data.params == {"data.name": data, "model.name": "logreg", "model.kind": "sklearn", "model.C": "4.0",
+                                   "model.class_weight": "balanced", "model.calibration": "sigmoid", "seed": "42",
+                                   "task": task}
+        config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
+        assert "smoothing: hmm" in config and "hmm_prior_power: 1.0" in config
         assert run.data.tags["git_commit"] == run.data.tags["mlflow.source.git.commit"]
         for split in ("test", "val"):
             assert {f"{split}_accuracy", f"{split}_macro_f1"} <= set(run.data.metrics)
         for label in labels.get(task, []):
             assert f"test_f1_{label}" in run.data.metrics
-        inputs = {(i.dataset.name, i.dataset.digest) for i in run.inputs.dataset_inputs}
-        assert (f"{task}-sample", run.data.tags["dataset_digest"]) in inputs
-        names = {a.path for a in MlflowClient().list_artifacts(run.info.run_id)}
-        assert {"confusion_matrix.png", "classification_report.txt", "misclassified.csv"} <= names
+        inputs = {(i.dataset.name, {t.key: t.value for t in i.tags}["mlflow.data.context"],
+                   {t.key: t.value for t in i.tags}["dataset_digest"]) for i in run.inputs.dataset_inputs}
+        digest = run.data.tags["dataset_digest"]
+        assert inputs == {(f"{task}-{data}-train", "training", digest), (f"{task}-{data}-validation", "validation",
+                          digest), (f"{task}-{data}-test", "test", digest)}
+        names = {a.path for a in client.list_artifacts(run.info.run_id)}
+        assert {"confusion_matrix.png", "classification_report.txt", "misclassified.csv", "config.yaml"} <= names
+        card = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/dataset/README.md")
+        assert card.startswith(f"# newslabel dataset: {task} from {data}")
+        note = run.data.tags["mlflow.note.content"]
+        assert note.startswith(f"**{task}** classifier `logreg` (C=4.0, class_weight=balanced, calibration=sigmoid)"
+                               f", trained on data `{data}`")
+        assert "Against the champion: no champion yet: this run's model is now the champion." in note
     assert "test_body_f1" in child_run("role").data.metrics
+
+
+def test_run_names_follow_the_overrides(tmp_path):
+    """Names carry task, model, data and the overrides that change the model; paths are left out."""
+    from omegaconf import OmegaConf
+
+    from newslabel import runinfo
+
+    names = []
+    for extra in ([], ["model.C=10"], ["model=linear_svc"]):
+        cfg = compose("train", ["task=bias", *extra])
+        settings = runinfo.task_settings(OmegaConf.to_container(cfg, resolve=True), "bias")
+        digest = runinfo.config_digest(settings, str(cfg.paths.root))
+        overrides = runinfo.clean_overrides([f"paths.mlruns={tmp_path}", "task=bias", *extra])
+        names.append(runinfo.child_name("bias", cfg.model.name, cfg.data.name, overrides, digest))
+    assert len(set(names)) == 3
+    assert [n.rsplit(" · ", 1)[0] for n in names] == [
+        "bias · logreg · sample", "bias · logreg · sample · model.C=10", "bias · linear_svc · sample · model=linear_svc"]
 
 
 def test_models_are_registered_with_signature(trained):
@@ -117,3 +154,15 @@ def test_sweep_override_composes(tmp_path):
     cfg = compose("train", ["task=topic", "data=bbc", "model=linear_svc", "model.C=10"])
     assert list(cfg.task.names) == ["topic"] and cfg.data.importer == "bbc"
     assert cfg.model.classifier == "linear_svc" and cfg.model.C == 10
+
+
+def test_summary_says_which_version_is_champion(capsys):
+    from newslabel.train import print_summary
+
+    won = {"test_accuracy": 0.8, "test_macro_f1": 0.7, "registered_version": 3, "promoted": True,
+           "champion_version": "3", "promotion_reason": "test_macro_f1 0.7000 beats champion v1 (0.6500)"}
+    lost = {"test_accuracy": 0.2, "test_macro_f1": 0.1, "registered_version": None, "promoted": False,
+            "champion_version": "1", "promotion_reason": "test_macro_f1 0.1000 does not beat champion v1 (0.1600)"}
+    print_summary({"bias": won, "topic": lost})
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("│ bias", "│ topic"))]
+    assert [[c.strip() for c in r.split("│")[5:7]] for r in rows] == [["3", "v3 (new)"], ["—", "v1 (kept)"]]

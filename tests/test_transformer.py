@@ -121,8 +121,9 @@ def _run(task: str):
     import mlflow
     from mlflow import MlflowClient
 
-    exp = mlflow.get_experiment_by_name(f"newslabel-{task}")
-    return MlflowClient().search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"])[0]
+    exp = mlflow.get_experiment_by_name("newslabel-train")  # task runs nest under their training's parent
+    return MlflowClient().search_runs([exp.experiment_id], f"tags.task = '{task}'",
+                                      order_by=["attributes.start_time DESC"])[0]
 
 
 def metric_names(task: str) -> set[str]:

@@ -15,8 +15,11 @@ from .dataset import SPLITS, build_source, save_task
 console = Console(width=150)
 
 
-def run(cfg: DictConfig) -> dict[str, dict]:
-    """Build every task of `cfg.data`; returns {task: summary}. Input errors are printed, not fatal."""
+def run(cfg: DictConfig, verbose: bool = True) -> dict[str, dict]:
+    """Build every task of `cfg.data`; returns {task: summary}. Input errors are printed, not fatal.
+
+    `verbose=False` (training) leaves out the count tables and the rule report (both are saved).
+    """
     data = OmegaConf.to_container(cfg.data, resolve=True)
     result = build_source(data, int(cfg.ingest.max_bytes))
     for err in result.errors:
@@ -26,13 +29,15 @@ def run(cfg: DictConfig) -> dict[str, dict]:
     for task, rows in result.rows.items():
         if task in data["tasks"] and any(rows.values()):
             summaries[task] = save_task(task, data["name"], rows, out_dir)
-            print_counts(summaries[task])
+            if verbose:
+                print_counts(summaries[task])
     if result.rule_report:
         report_dir = out_dir / "rules" / data["name"]
         report_dir.mkdir(parents=True, exist_ok=True)
         (report_dir / "report.json").write_text(json.dumps(result.rule_report, indent=2))
-        print_rule_report(result.rule_report)
-        console.print(f"rule report saved to {report_dir / 'report.json'}")
+        if verbose:
+            print_rule_report(result.rule_report)
+            console.print(f"rule report saved to {report_dir / 'report.json'}")
     return summaries
 
 

@@ -14,6 +14,10 @@ import typer
 
 from .config import load_group
 
+EXIT_CODES = """Exit codes: 0 every input labelled; 1 some inputs bad (each named in an `error:` line, the rest
+labelled); 2 usage error (bad option, model that cannot be loaded); 3 the run failed or was stopped (SIGTERM/SIGINT,
+--out locked by another run): rerun the same command to resume."""
+
 app = typer.Typer(add_completion=False, help=__doc__)
 
 
@@ -28,7 +32,7 @@ class InputFormat(StrEnum):
     parquet = "parquet"
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES)
 def main(
     paths: list[str] = typer.Argument(..., help="Files, folders or globs of .txt, .html/.htm and .jsonl pages "
                                                 "(spark: .jsonl or .parquet, local or cluster URIs)."),
@@ -39,6 +43,8 @@ def main(
                                                     "spark: models:/newslabel@champion)."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", help="Processes to label with."),
     max_bytes: int = typer.Option(None, help="Reject larger files (default: configs/ingest/default.yaml)."),
+    page_timeout: float = typer.Option(None, "--page-timeout", help="Seconds a page may take before it is reported "
+                                                                     "as an error (default: configs/label; 0: none)."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: processes on this machine; spark: Spark."),
     master: str = typer.Option(None, "--master", help="spark: the Spark master [default: local[*], or the one "
                                                       "spark-submit was given]."),
@@ -55,7 +61,7 @@ def main(
         _spark(paths, out, articles, model, master, id_col, text_col, input_format.value, buckets, overwrite,
                max_bytes)
     out = Path(out)
-    from .label import run_batch
+    from .label import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, RunFailed, run_batch
     from .predict import ModelLoadError, load_labeller
 
     try:
@@ -65,9 +71,17 @@ def main(
         raise typer.Exit(code=2) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     limit = max_bytes or int(load_group("ingest").max_bytes)
-    pages, passages, failed = run_batch(paths, out, articles, model, workers, limit)
-    print(f"labelled {pages} pages ({passages} passages) into {out}; {failed} failed", file=sys.stderr)
-    raise typer.Exit(code=1 if failed else 0)
+    timeout = float(load_group("label").page_timeout_s if page_timeout is None else page_timeout)
+    try:
+        res = run_batch(paths, out, articles, model, workers, limit, page_timeout=timeout or None)
+    except RunFailed as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(EXIT_FAILED)  # the outputs are closed; skip the libraries' exit hooks (seconds) on a stopped run
+    skipped = f", {res.skipped} skipped" if res.skipped else ""
+    print(f"labelled {res.pages} pages ({res.passages} passages) into {out}; {res.failed} failed{skipped}",
+          file=sys.stderr)
+    raise typer.Exit(code=EXIT_BAD_INPUT if res.failed else EXIT_OK)
 
 
 def _spark(paths, out, articles, model, master, id_col, text_col, input_format, buckets, overwrite, max_bytes):

@@ -14,9 +14,13 @@ from .passages import segment
 from .types import InputError, Page
 
 
-def iter_pages(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Page | InputError]:
-    """Pages in input order, with an InputError in place of each input (or record) that failed."""
-    for path in expand(paths):
+def iter_pages(paths: Iterable[str], max_bytes: int = DEFAULT_MAX_BYTES,
+               skipped: list[str] | None = None) -> Iterator[Page | InputError]:
+    """Pages in input order, with an InputError in place of each input (or record) that failed.
+
+    Folder members of unsupported types are appended to `skipped` (one line each) when it is given.
+    """
+    for path in expand(paths, skipped=skipped):
         for doc in read_path(path, max_bytes):
             if isinstance(doc, InputError):
                 yield doc

@@ -48,8 +48,10 @@ def fnc_score(y_true, y_pred) -> tuple[float, float]:
     return raw, best
 
 
-def write_reports(out_dir: Path, y_true, y_pred, labels: list[str], frame: pd.DataFrame, scores) -> list[Path]:
-    """confusion_matrix.png, classification_report.txt and misclassified.csv for a test split."""
+def write_reports(out_dir: Path, y_true, y_pred, labels: list[str], frame: pd.DataFrame, scores,
+                  title: str = "") -> list[Path]:
+    """confusion_matrix.png (titled `title`: task, split, model), classification_report.txt and
+    misclassified.csv for a test split."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,6 +66,8 @@ def write_reports(out_dir: Path, y_true, y_pred, labels: list[str], frame: pd.Da
     ax.set_yticks(range(len(present)), present)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
+    if title:
+        ax.set_title(f"confusion matrix: {title}", fontsize=9, loc="left")
     for (i, j), v in np.ndenumerate(cm):
         ax.text(j, i, str(v), ha="center", va="center", color="white" if v > cm.max() / 2 else "black")
     fig.tight_layout()

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 from lxml import etree
 from lxml import html as lxml_html
 
-from .ingest import RawDoc
+from .ingest import RawDoc, limits
 from .types import InputError, Page, Passage
 
 # -- HTML structure ------------------------------------------------------------------------
@@ -58,49 +58,185 @@ def normalise_space(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def segment(doc: RawDoc) -> Page:
-    """A raw document -> a Page; raises InputError for truncated or unusable HTML."""
+def segment(doc: RawDoc, max_chars: int | None = None) -> Page:
+    """A raw document -> a Page; raises InputError for truncated or unusable HTML.
+
+    Passages longer than `max_chars` (default: configs/ingest `max_passage_chars`) are split, see `split_long`.
+    `page.extra["warnings"]` carries the document's warnings and any repair made here.
+    """
+    cap = max_chars or max_passage_chars()
+    warnings = list(doc.warnings)
     if doc.kind == "html":
-        page = segment_html(doc.doc_id, doc.source_path, doc.content, url=doc.url)
+        page = segment_html(doc.doc_id, doc.source_path, doc.content, url=doc.url, max_chars=cap, warnings=warnings)
     else:
-        page = segment_text(doc.doc_id, doc.source_path, doc.content, url=doc.url)
+        page = segment_text(doc.doc_id, doc.source_path, doc.content, url=doc.url, max_chars=cap)
     if not page.passages:
         raise InputError(doc.source_path, f"page {doc.doc_id!r} has no text passages")
+    page.extra["warnings"] = warnings
     return page
 
 
-def segment_text(doc_id: str, source_path: str, text: str, url: str | None = None) -> Page:
+def max_passage_chars() -> int:
+    return int(limits()["max_passage_chars"])
+
+
+def split_long(text: str, cap: int) -> list[str]:
+    """`text` in pieces of at most `cap` characters: cut after the last sentence end in the second half of each
+    window, else at its last space, else hard at `cap` (a run of characters with no space).
+
+    >>> split_long("One two. Three four five. Six.", 16)
+    ['One two.', 'Three four five.', 'Six.']
+    >>> split_long("abcdefghij", 4)
+    ['abcd', 'efgh', 'ij']
+    """
+    pieces, start = [], 0
+    while len(text) - start > cap:
+        window = text[start : start + cap + 1]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() > cap // 2]
+        cut = ends[-1] if ends else window.rfind(" ", cap // 2) + 1 or cap
+        cut = min(cut, cap)
+        piece = text[start : start + cut].strip()
+        if piece:
+            pieces.append(piece)
+        start += cut
+        while start < len(text) and text[start] == " ":
+            start += 1
+    rest = text[start:].strip()
+    return pieces + ([rest] if rest else [])
+
+
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002][\"'\u201d\u2019)\]]* ")
+
+
+def _capped(texts: list[str], cap: int) -> list[str]:
+    return [piece for t in texts for piece in (split_long(t, cap) if len(t) > cap else [t])]
+
+
+def segment_text(doc_id: str, source_path: str, text: str, url: str | None = None,
+                 max_chars: int | None = None) -> Page:
+    max_chars = max_chars or max_passage_chars()
     passages = []
     for n, raw in enumerate(text.splitlines(), start=1):
         line = normalise_space(raw)
-        if line:
-            passages.append(Passage(doc_id, source_path, len(passages), n, line))
+        for piece in _capped([line], max_chars) if line else []:
+            passages.append(Passage(doc_id, source_path, len(passages), n, piece))
     page = Page(doc_id, source_path, "text", passages, url=url, site=site_of(source_path, url))
     page.title, page.source, page.date = text_metadata([p.text for p in passages])
     return page
 
 
 # -- HTML ------------------------------------------------------------------------------------
-def parse_html(source_path: str, text: str):
-    if re.search(r"<html[\s>]", text[:5000], re.I) and not re.search(r"</html\s*>", text[-5000:], re.I):
-        raise InputError(source_path, "truncated HTML: <html> is never closed")
+def parse_html(source_path: str, text: str, warnings: list[str] | None = None):
+    """HTML -> an lxml root; InputError when the document is cut off (`check_html_end`) or cannot be parsed.
+
+    `<noscript>` content is dropped before parsing, as a browser with scripting on reads it (raw text up to
+    `</noscript>`), so a stray tag inside it cannot swallow the body. libxml2 drops, silently, everything nested
+    deeper than 2,048 elements even with huge_tree: such a page is parsed again with its div tags turned into
+    line breaks (a warning says so), and is an error if it is still too deep.
+    """
+    check_html_end(source_path, text)
+    text = drop_noscript(text)
+    root, too_deep = _parse(source_path, text)
+    if too_deep:
+        root, too_deep = _parse(source_path, _DIV_TAG.sub("<br>", text))
+        if too_deep:
+            raise InputError(source_path, f"HTML nests elements over {MAX_HTML_DEPTH:,} deep (the parser's limit)")
+        if warnings is not None:
+            warnings.append(f"{source_path}: HTML nests elements over {MAX_HTML_DEPTH:,} deep; parsed with its "
+                            "<div> tags read as line breaks")
+    return root
+
+
+MAX_HTML_DEPTH = 2048  # libxml2's XML_PARSE_HUGE depth limit
+_DIV_TAG = re.compile(r"</?div\b[^>]*>", re.I)
+
+
+def _parse(source_path: str, text: str):
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        return lxml_html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+        root = lxml_html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(source_path, f"cannot parse HTML ({exc})") from None
+    return root, any("Excessive depth" in e.message for e in parser.error_log)
 
 
-_PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+def drop_noscript(text: str) -> str:
+    """Each `<noscript>...</noscript>` removed; an unclosed `<noscript>` tag removed alone (its content kept).
+
+    >>> drop_noscript('<p>a</p><noscript><div>Enable JS</noscript><p>b</p><NOSCRIPT>c')
+    '<p>a</p><p>b</p>c'
+    """
+    low = text.lower()
+    if "<noscript" not in low:
+        return text
+    out, pos = [], 0
+    while (start := low.find("<noscript", pos)) >= 0:
+        out.append(text[pos:start])
+        open_end = low.find(">", start)
+        if open_end < 0:
+            pos = len(text)
+            break
+        close = low.find("</noscript", open_end)
+        close_end = low.find(">", close) if close >= 0 else -1
+        pos = close_end + 1 if close_end >= 0 else open_end + 1
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def segment_html(doc_id: str, source_path: str, text: str, url: str | None = None) -> Page:
-    root = parse_html(source_path, text)
-    walker = _PassageWalker(doc_id, source_path)
+def check_html_end(source_path: str, text: str) -> None:
+    """InputError when an HTML document is cut off. The rule (HTML5 lets `</body>` and `</html>` be left out):
+    a document with a `</body>` or `</html>` end tag is complete (whatever follows it is ignored, as browsers
+    do). Otherwise, after trailing white space and complete comments it must not end (1) inside a comment
+    (an `<!--` with no `-->` after it), (2) inside a tag (a `<` with no `>` after it), or (3) with text after
+    its last tag; and (4) if it opens `<html>` or `<body>` it must close one of them, since a page cut right
+    after a tag lacks both.
+
+    >>> check_html_end("ok.html", "<html><body><p>Done.</p></body>")
+    >>> check_html_end("ok.html", "<div><p>A fragment.</p></div>\\n<!-- cached -->\\n")
+    >>> check_html_end("cut.html", "<html><body><p>Cut half way thr")
+    Traceback (most recent call last):
+    newslabel.types.InputError: cut.html: truncated HTML: ends in the middle of text ('<p>Cut half way thr')
+    """
+    if _CLOSE_DOC.search(text):
+        return
+    tail = text[-20000:].rstrip()
+    while tail.endswith("-->") and (start := tail.rfind("<!--")) >= 0:
+        tail = tail[:start].rstrip()
+    lt, gt = tail.rfind("<"), tail.rfind(">")
+    if tail.rfind("<!--") > tail.rfind("-->"):
+        raise InputError(source_path, f"truncated HTML: ends inside a comment ({_end(tail, tail.rfind('<!--'))})")
+    if lt > gt:
+        raise InputError(source_path, f"truncated HTML: ends inside a tag ({_end(tail, lt)})")
+    last_tag = _end(tail, tail.rfind("<", 0, gt))
+    if tail[gt + 1 :].strip():
+        raise InputError(source_path, f"truncated HTML: ends in the middle of text ({last_tag})")
+    opened = _OPEN_DOC.search(text)
+    if opened:
+        raise InputError(source_path, f"truncated HTML: <{opened.group(1).lower()}> is never closed "
+                                      f"(no </body> or </html>; it ends {last_tag})")
+
+
+_OPEN_DOC = re.compile(r"<(html|body)[\s>]", re.I)
+_CLOSE_DOC = re.compile(r"</(body|html)\s*>", re.I)
+
+
+def _end(tail: str, start: int) -> str:
+    """The document's last characters from `start`, at most 40, for an error message."""
+    snippet = tail[max(start, 0) :]
+    return repr(snippet if len(snippet) <= 40 else "…" + snippet[-39:])
+
+
+def segment_html(doc_id: str, source_path: str, text: str, url: str | None = None, max_chars: int | None = None,
+                 warnings: list[str] | None = None) -> Page:
+    max_chars = max_chars or max_passage_chars()
+    root = parse_html(source_path, text, warnings)
+    walker = _PassageWalker(doc_id, source_path, max_chars)
     walker.run(root)
     meta = html_metadata(root)
     url = url or meta.pop("url", None)
     page = Page(doc_id, source_path, "html", walker.passages, url=url, site=site_of(source_path, url))
-    page.title = meta.get("title") or text_metadata([p.text for p in walker.passages])[0]
+    title = meta.get("title") or text_metadata([p.text for p in walker.passages])[0]
+    page.title = title[:max_chars] if title else None
     page.source, page.date = meta.get("source"), meta.get("date")
     return page
 
@@ -155,6 +291,19 @@ class BlockWalker:
         self.parts, self.context = [], None
 
     def walk(self, el, state, in_link: bool = False) -> None:
+        """Document order without recursion (a page may nest thousands of elements): a stack of elements to
+        enter, tails to add after a child's subtree, and block ends to flush."""
+        stack: list[tuple] = [(_ENTER, el, state, in_link)]
+        while stack:
+            op, node, state, in_link = stack.pop()
+            if op is _TAIL:
+                self.add(node, state, in_link)
+            elif op is _END:
+                self.flush()
+            else:
+                self._enter(node, state, in_link, stack)
+
+    def _enter(self, el, state, in_link: bool, stack: list) -> None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if not tag or tag in self.skip_tags or _hidden(el):
             return
@@ -169,28 +318,32 @@ class BlockWalker:
                 self.flush()
             return
         self.add(el.text, state, in_link)
-        for child in el:
-            self.walk(child, state, in_link)
-            self.add(child.tail, state, in_link)
         if block:
-            self.flush()
+            stack.append((_END, None, None, None))
+        for child in reversed(el):
+            stack.append((_TAIL, child.tail, state, in_link))
+            stack.append((_ENTER, child, state, in_link))
+
+
+_ENTER, _TAIL, _END = object(), object(), object()
 
 
 class _PassageWalker(BlockWalker):
     """Each line a `Passage` with its tag, tag path and class/id tokens."""
 
-    def __init__(self, doc_id: str, source_path: str):
+    def __init__(self, doc_id: str, source_path: str, max_chars: int):
         super().__init__()
-        self.doc_id, self.source_path = doc_id, source_path
+        self.doc_id, self.source_path, self.max_chars = doc_id, source_path, max_chars
         self.passages: list[Passage] = []
 
     def emit(self, text: str, context, link_density: float) -> None:
         tag, path, classes = context
-        self.passages.append(
-            Passage(self.doc_id, self.source_path, len(self.passages), None, text, tag=tag,
-                    tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
-                    link_density=round(link_density, 4))
-        )
+        for piece in _capped([text], self.max_chars):
+            self.passages.append(
+                Passage(self.doc_id, self.source_path, len(self.passages), None, piece, tag=tag,
+                        tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
+                        link_density=round(link_density, 4))
+            )
 
 
 def _hidden(el) -> bool:

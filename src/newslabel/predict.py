@@ -12,16 +12,17 @@ A page is labelled on its own (its labels never depend on what else is in the ba
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .ingest import RawDoc
+from .ingest import RawDoc, check_page
 from .passages import AUTHOR_LINE, segment
 from .schema import NEWS_TEXT_ROLES, TASKS
-from .types import Page
+from .types import InputWarning, Page
 
 ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
               "class_tokens", "link_density")
@@ -53,8 +54,14 @@ class Labeller:
         return _decide(self.models[task], frame)
 
     def label_page(self, text_or_html: str, doc_id: str = "page", url: str | None = None) -> dict:
-        kind = "html" if _LOOKS_HTML.search(text_or_html[:2000]) else "text"
-        return self.label(segment(RawDoc(doc_id, doc_id, kind, text_or_html, url)))
+        """One page's text or HTML -> `label`'s dict. Raises InputError (one line, naming `doc_id`) for a page
+        that is not a non-empty str of text, or is cut off; repairs are reported as InputWarning."""
+        text = check_page(doc_id, text_or_html)
+        kind = "html" if _LOOKS_HTML.search(text[:2000]) else "text"
+        page = segment(RawDoc(doc_id, doc_id, kind, text, url))
+        for message in page.extra.get("warnings", []):
+            warnings.warn(message, InputWarning, stacklevel=2)
+        return self.label(page)
 
     def label(self, page: Page) -> dict:
         """A segmented page -> its metadata, passages with all labels and scores, body text and topic."""

@@ -1,8 +1,8 @@
 """The whole labeller (segmentation and the four models) as one MLflow pyfunc model.
 
-`mlflow models serve -m models:/newslabel@champion --env-manager local` answers
-POST /invocations with {"dataframe_records": [{"id": "p1", "text": "<page text or HTML>"}]}
-and returns one record a passage (the batch-labelling fields, plus `error` for a bad page).
+The HTTP server (`python -m src.serve`, newslabel.server) and Spark's `spark_udf` serve it: pages in
+(`text` or `html`, optional `id` and `url`), one record a passage out (the batch-labelling fields, plus
+`error` for a bad page).
 """
 
 from __future__ import annotations
@@ -35,18 +35,32 @@ class NewslabelModel(mlflow.pyfunc.PythonModel):
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame({"text": list(model_input)})
         for n, rec in enumerate(frame.to_dict("records")):
             doc_id = str(rec.get("id") or f"page-{n}")
-            rows.extend(label_page_rows(self.labeller, rec.get("text"), doc_id, rec.get("url")))
+            text = rec.get("text") if rec.get("text") is not None else rec.get("html")
+            rows.extend(label_page_rows(self.labeller, text, doc_id, rec.get("url")))
         out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS, dtype=object)
         return out.where(out.notna(), None)  # JSON null, not NaN, for missing labels and errors
 
 
 def label_page_rows(labeller, text, doc_id: str, url: str | None = None) -> list[dict]:
     """A page's passage rows, or one row carrying the error (a bad page never fails the batch)."""
+    from .ingest import looks_binary
     from .types import InputError
 
     try:
         if not isinstance(text, str) or not text.strip():
             raise InputError(doc_id, "empty page")
-        return [{**p, "error": None} for p in labeller.label_page(text, doc_id=doc_id, url=url)["passages"]]
+        if "\x00" in text or looks_binary(text):  # bytes sent as text: no labels rather than nonsense ones
+            raise InputError(doc_id, "binary data (control characters), not page text or HTML")
+        passages = labeller.label_page(text, doc_id=doc_id, url=url)["passages"]
+        return [{**{k: p.get(k) for k in OUTPUT_COLUMNS}, "error": None} for p in passages]
     except InputError as exc:
-        return [{**dict.fromkeys(OUTPUT_COLUMNS), "doc_id": doc_id, "error": str(exc)}]
+        return [error_row(doc_id, str(exc))]
+
+
+def error_row(doc_id: str, message: str) -> dict:
+    """The one output row of a page that could not be labelled.
+
+    >>> error_row("p1", "p1: empty page")["error"]
+    'p1: empty page'
+    """
+    return {**dict.fromkeys(OUTPUT_COLUMNS), "doc_id": doc_id, "error": message}

@@ -95,13 +95,26 @@ def log_artifacts(paths: list[Path], artifact_path: str | None = None) -> None:
         mlflow.log_artifact(str(p), artifact_path=artifact_path)
 
 
-def log_dataset(frame, summary: dict, context: str) -> None:
-    """The split as an MLflow dataset input, named by task/source, with the dataset's content digest."""
-    import mlflow
+def log_dataset(frame, summary: dict, split: str, context: str, with_card: bool = False) -> None:
+    """One split as an MLflow dataset input (`<task>-<source>-<split>`), its source the saved dataset folder.
 
-    ds = mlflow.data.from_pandas(frame, source=summary["path"], name=f"{summary['task']}-{summary['source']}",
-                                 targets="label", digest=summary["digest"])
-    mlflow.log_input(ds, context=context)
+    Integer columns are logged as doubles (the schema MLflow would warn cannot hold a missing value), and
+    the source is given as a local-path source, which MLflow would otherwise guess among two equal ones.
+    With `with_card`, the dataset card (README.md) and digest.json are attached under `dataset/`.
+    """
+    import json
+
+    import mlflow
+    from mlflow.data.dataset_source_registry import get_dataset_source_from_json
+
+    ints = {c: "float64" for c in frame.columns if frame[c].dtype.kind in "iu"}
+    source = get_dataset_source_from_json(json.dumps({"uri": str(summary["path"])}), source_type="local")
+    ds = mlflow.data.from_pandas(frame.astype(ints), source=source, targets="label",
+                                 name=f"{summary['task']}-{summary['source']}-{split}")
+    mlflow.log_input(ds, context=context, tags={"dataset_digest": summary["digest"], "split": split})
+    for name in ("README.md", "digest.json") if with_card else ():
+        if (Path(summary["path"]) / name).is_file():
+            mlflow.log_artifact(str(Path(summary["path"]) / name), artifact_path="dataset")
 
 
 def pip_requirements(kind: str = "sklearn") -> list[str]:
@@ -345,3 +358,64 @@ def pd_example():
     text = "Example Site\nCouncil approves new harbour plan\nBy Staff Reporter | 3 March 2025\n" \
            "The council approved the plan on Monday after a long debate about costs and the environment."
     return pd.DataFrame({"id": ["example"], "text": [text]})
+
+
+# -- what the UI shows: descriptions, the config artifact, quiet logging ---------------------------------------
+NOTE = "mlflow.note.content"  # the tag the MLflow UI shows (and edits) as a description
+MODEL_TRAINING_KIND = {"mlflow.experimentKind": "custom_model_development"}  # opens on Runs, not GenAI traces
+
+
+def quiet() -> None:
+    """MLflow's INFO lines (database migrations, signature inference) off the console; warnings stay."""
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def describe_experiment(name: str, mlruns: str | Path, text: str) -> None:
+    from mlflow import MlflowClient
+
+    exp_id = use_experiment(name, mlruns)
+    client = MlflowClient()
+    for key, value in {NOTE: text, **MODEL_TRAINING_KIND}.items():
+        client.set_experiment_tag(exp_id, key, value)
+
+
+def describe_run(text: str) -> None:
+    import mlflow
+
+    mlflow.set_tag(NOTE, text)
+
+
+def describe_registered_model(name: str, text: str) -> None:
+    """Set a registered model's description (a no-op when the model is not registered)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    try:
+        MlflowClient().update_registered_model(name, description=text)
+    except MlflowException:
+        pass
+
+
+def log_config(resolved: dict) -> None:
+    """The resolved config as the run's `config.yaml` artifact (params hold only what varies)."""
+    import mlflow
+    from omegaconf import OmegaConf
+
+    mlflow.log_text(OmegaConf.to_yaml(OmegaConf.create(resolved)), "config.yaml")
+
+
+def champion_summary(name: str, metric: str) -> dict | None:
+    """The current champion of registered model `name`: {version, value (its metric), run_id}, or None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    try:
+        champ = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        return None
+    value = champ.tags.get("primary_value")
+    if value is None and champ.run_id:
+        value = client.get_run(champ.run_id).data.metrics.get(metric)
+    return {"version": str(champ.version), "value": None if value is None else float(value), "run_id": champ.run_id}

@@ -20,6 +20,10 @@ class InputError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
+class InputWarning(UserWarning):
+    """A page that was labelled after a repair (bad UTF-8 bytes replaced, flattened nesting); names the file."""
+
+
 @dataclass
 class Passage:
     """One block of a page. `line` is the 1-based line of a text dump (None for HTML)."""
