@@ -24,7 +24,10 @@ SKOPS = "skops"
 TRUSTED_TYPES = [
     "newslabel.context.TemplateStats", "newslabel.features.Deduplicated", "newslabel.features.PairFeatures",
     "newslabel.features.RoleContext", "newslabel.features.TextColumn", "newslabel.html_features.HtmlFeatures",
-    "newslabel.models.SequenceSmoother", "newslabel.rules.RuleModel",
+    "newslabel.models.SequenceSmoother", "newslabel.rules.RuleModel", "newslabel.features.SimilarityFeatures",
+    "newslabel.models.TwoStageStance",
+    # the two-stage stance model's SplineTransformer holds scipy B-splines (and a reference to scipy's asarray)
+    "scipy.interpolate._bsplines.BSpline", "scipy._lib.array_api_compat.numpy._aliases.asarray",
     "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import tempfile
@@ -109,7 +111,8 @@ def crown(name: str, model_uri: str, run_id: str, decision: Decision, digest: st
     from mlflow import MlflowClient
 
     client = MlflowClient()
-    version = str(mlflow.register_model(model_uri, name).version)
+    with _registry_chatter_off():
+        version = str(mlflow.register_model(model_uri, name).version)
     for key, value in {**decision.tags(), "dataset_digest": digest, CHAMPION: "true"}.items():
         client.set_model_version_tag(name, version, key, value)
     client.set_registered_model_alias(name, CHAMPION, version)
@@ -117,6 +120,14 @@ def crown(name: str, model_uri: str, run_id: str, decision: Decision, digest: st
     if decision.champion_version is not None:
         _dethrone(name, decision.champion_version)
     return int(version)
+
+
+@contextlib.contextmanager
+def _registry_chatter_off():
+    """MLflow prints "Successfully registered model ..." / "Created version ..." to stderr for every
+    registration, past its logger levels; the training's own line per task already says which version."""
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield
 
 
 def _dethrone(name: str, version: str) -> None:
@@ -164,12 +175,13 @@ def publish_labeller(prefix: str = PREFIX) -> tuple[str | None, str]:
     with tempfile.TemporaryDirectory() as tmp:
         vpath = Path(tmp) / "versions.json"
         vpath.write_text(json.dumps(versions))
-        info = mlflow.pyfunc.log_model(
-            name="labeller", python_model=str(LABELLER_CODE),
-            artifacts={**{t: u for t, (u, _) in uris.items()}, "versions": str(vpath)},
-            input_example=example_pages(), registered_model_name=COMBINED, pip_requirements=pip_requirements(kind),
-            metadata=metadata(None, "labeller"),
-        )
+        with _registry_chatter_off():
+            info = mlflow.pyfunc.log_model(
+                name="labeller", python_model=str(LABELLER_CODE),
+                artifacts={**{t: u for t, (u, _) in uris.items()}, "versions": str(vpath)},
+                input_example=example_pages(), registered_model_name=COMBINED, pip_requirements=pip_requirements(kind),
+                metadata=metadata(None, "labeller"),
+            )
     version, client = str(info.registered_model_version), MlflowClient()
     for key, value in {"bundle": bundle, CHAMPION: "true"}.items():
         client.set_model_version_tag(COMBINED, version, key, value)
