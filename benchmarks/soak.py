@@ -135,11 +135,13 @@ class Runner:
                 proc.kill()
                 raise SystemExit(f"soak: a labelling run took over {self.run_timeout:.0f} s; see {log}")
             if kill_at is not None and done.exists() and _lines(done) >= kill_at:
-                workers = _children(proc.pid)
+                from newslabel.procs import alive, children
+
+                workers = children(proc.pid)
                 proc.kill()
                 proc.wait()
                 time.sleep(5)
-                orphans = [w for w in workers if _alive(w)]
+                orphans = [w for w in workers if alive(w)]
                 for w in orphans:  # counted, then ended: the soak leaves nothing running
                     os.kill(w, 9)
                 return None, time.perf_counter() - started, orphans
@@ -150,24 +152,6 @@ class Runner:
 def _lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 16), b""))
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and f"PPid:\t{pid}\n" in (entry / "status").read_text():
-                kids.append(int(entry.name))
-        except OSError:
-            continue
-    return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
 
 
 def compare(a: Path, b: Path) -> dict:
@@ -186,6 +170,7 @@ def named(log_text: str, corpus: Path) -> dict[str, bool]:
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT / "src"))  # this checkout's newslabel, for its process checks and tracking
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=300, help="varied sample pages (the odd files come on top)")
     parser.add_argument("--jobs", type=int, default=2)
@@ -253,7 +238,6 @@ def _report(figures, checks, bad_named, odd_labelled, missing_pages, work) -> No
 
 
 def _log(figures, checks, args) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
     from newslabel import tracking
 
     mlruns = ROOT / "mlruns"

@@ -14,6 +14,7 @@ import pytest
 from _trained import REPO, trained_sample
 
 from newslabel.label import PASSAGE_FIELDS, read_progress
+from newslabel.procs import alive, children
 
 SAMPLE = REPO / "tests" / "fixtures" / "unseen"
 ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "url", "body_text", "topic", "role_counts", "stories",
@@ -197,24 +198,6 @@ def test_torn_done_line_is_repaired_and_a_lost_output_is_relabelled(store, input
     assert out.read_bytes() == full
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and f"PPid:\t{pid}\n" in (entry / "status").read_text():
-                kids.append(int(entry.name))
-        except OSError:
-            continue
-    return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-
-
 def _start_and_wait_for_work(store: Path, folder: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "NEWSLABEL_MLRUNS": str(store)}
     proc = subprocess.Popen([sys.executable, "-m", "src.label", str(folder), "--out", str(out), "-j", "2"],
@@ -224,7 +207,7 @@ def _start_and_wait_for_work(store: Path, folder: Path, out: Path) -> tuple[subp
     deadline = time.time() + 180
     while time.time() < deadline and not (done.exists() and done.stat().st_size > before):  # a page written now
         time.sleep(0.1)
-    workers = _children(proc.pid)
+    workers = children(proc.pid)
     assert len(workers) == 2, workers
     return proc, workers
 
@@ -244,7 +227,7 @@ def test_sigterm_stops_the_workers_with_the_leader_and_sigkill_too(store, tmp_pa
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 3
     time.sleep(0.5)
-    assert [w for w in workers if _alive(w)] == []
+    assert [w for w in workers if alive(w)] == []
     last = proc.stderr.read().splitlines()[-1]
     assert last.startswith("error: interrupted by SIGTERM: ") and last.endswith(
         " pages labelled this run; rerun the same command to resume")
@@ -252,9 +235,9 @@ def test_sigterm_stops_the_workers_with_the_leader_and_sigkill_too(store, tmp_pa
     proc.kill()
     proc.wait(timeout=10)
     deadline = time.time() + 5
-    while time.time() < deadline and any(_alive(w) for w in workers):
+    while time.time() < deadline and any(alive(w) for w in workers):
         time.sleep(0.1)
-    assert [w for w in workers if _alive(w)] == []
+    assert [w for w in workers if alive(w)] == []
     final = run_label(store, str(folder), "--out", str(out), "-j", "2", cwd=tmp_path)
     assert final.returncode == 0, final.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
