@@ -1,6 +1,7 @@
 """Feature transformers for the scikit-learn pipelines (picklable, in the named package).
 
 - `TextColumn`: one column of a DataFrame as a list of strings (for TF-IDF).
+- `CompactTfidf`: scikit-learn's TfidfVectorizer whose saved state keeps the vocabulary as one array.
 - `PairFeatures`: stance reads (headline, passage): overlap and cosine features of the pair.
 - `SimilarityFeatures`: stance's relatedness cues: TF-IDF cosine of the headline with the passage
   and with its context (the whole body, or the teaser story), plus the pair overlap features.
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .context import TemplateStats, norm_line, page_context
 from .rules import RULES, SENTENCE_END, RuleModel, apply_rules, page_cues
@@ -37,6 +39,39 @@ CLASS_HINTS = ("related", "footer", "nav", "menu", "promo", "newsletter", "comme
                "author", "caption", "article", "content", "body", "story", "post", "entry", "main", "sidebar", "ad",
                "cookie", "subscribe", "teaser", "widget", "header", "breadcrumb", "tags", "text", "paragraph")
 WINDOW = 3  # passages each side for the local prose density
+
+
+class CompactTfidf(TfidfVectorizer):
+    """TfidfVectorizer whose saved state holds the vocabulary as one string array, not a dict.
+
+    skops writes a dict entry by entry: a 250k-term vocabulary took ~14 s to save and load back and 113 MB;
+    as an array, 0.5 s and 15 MB. `stop_words_` (the terms cut by min_df/max_features; scikit-learn says it
+    is for introspection only) is not saved. Transforms are unchanged.
+
+    >>> import pickle
+    >>> v = CompactTfidf().fit(["rain fell", "rain stopped"])
+    >>> w = pickle.loads(pickle.dumps(v))
+    >>> w.vocabulary_ == v.vocabulary_, sorted(w.__getstate__()["vocabulary_terms_"].tolist())
+    (True, ['fell', 'rain', 'stopped'])
+    """
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself: copy before popping
+        vocabulary = state.pop("vocabulary_", None)
+        state.pop("stop_words_", None)
+        if vocabulary is not None:
+            terms = [""] * len(vocabulary)
+            for term, i in vocabulary.items():
+                terms[i] = term
+            state["vocabulary_terms_"] = np.array(terms, dtype=str)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        terms = state.pop("vocabulary_terms_", None)
+        if terms is not None:
+            state["vocabulary_"] = {t: i for i, t in enumerate(terms.tolist())}
+        super().__setstate__(state)
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
@@ -116,10 +151,8 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
     """
 
     def fit(self, X, y=None):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         texts = list(dict.fromkeys([*_col(X, "headline"), *_col(X, "text"), *_col(X, "context")]))
-        self.vectorizer_ = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1, dtype=np.float32)
+        self.vectorizer_ = CompactTfidf(stop_words="english", sublinear_tf=True, min_df=1, dtype=np.float32)
         self.vectorizer_.fit(texts)
         return self
 

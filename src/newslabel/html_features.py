@@ -384,8 +384,9 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         if y is None:
             raise ValueError("HtmlFeatures(stack=True) is supervised: fit it with the labels")
         from sklearn.ensemble import HistGradientBoostingClassifier
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+
+        from .features import CompactTfidf
 
         y = np.asarray(y)
         texts = X["text"].fillna("").astype(str).tolist()
@@ -393,7 +394,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         fold = _page_folds(X["doc_id"].astype(str).to_numpy(), self.folds)
         parts = [base]
         if self.text_model:
-            self.text_vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+            self.text_vectorizer_ = CompactTfidf(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                                     max_features=100000, dtype=np.float32)
             T = self.text_vectorizer_.fit_transform(texts)
 

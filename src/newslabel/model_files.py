@@ -22,7 +22,8 @@ SKOPS = "skops"
 # project's estimators and feature classes (importable from newslabel.*, never src.*), and the scikit-learn
 # internals the shipped configs use. Loading a model with any other type fails with ModelLoadError.
 TRUSTED_TYPES = [
-    "newslabel.context.TemplateStats", "newslabel.features.Deduplicated", "newslabel.features.PairFeatures",
+    "newslabel.context.TemplateStats", "newslabel.features.CompactTfidf", "newslabel.features.Deduplicated",
+    "newslabel.features.PairFeatures",
     "newslabel.features.RoleContext", "newslabel.features.TextColumn", "newslabel.html_features.HtmlFeatures",
     "newslabel.models.SequenceSmoother", "newslabel.rules.RuleModel", "newslabel.features.SimilarityFeatures",
     "newslabel.models.TwoStageStance",

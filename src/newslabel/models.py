@@ -23,19 +23,18 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, SplineTransformer
 from sklearn.svm import LinearSVC
 
-from .features import Deduplicated, PairFeatures, RoleContext, SimilarityFeatures, TextColumn
+from .features import CompactTfidf, Deduplicated, PairFeatures, RoleContext, SimilarityFeatures, TextColumn
 
 
 def _tfidf(column: str, cfg, analyzer: str, dedup: bool = False) -> Pipeline:
     ngrams = tuple(cfg.word_ngrams if analyzer == "word" else cfg.char_ngrams)
-    vec = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, min_df=cfg.min_df, sublinear_tf=cfg.sublinear_tf,
+    vec = CompactTfidf(analyzer=analyzer, ngram_range=ngrams, min_df=cfg.min_df, sublinear_tf=cfg.sublinear_tf,
                           max_features=cfg.max_features, lowercase=True, dtype=np.float32)
     return make_pipeline(TextColumn(column), Deduplicated(vec) if dedup else vec)
 
