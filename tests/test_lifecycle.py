@@ -26,7 +26,7 @@ from newslabel.spark import spark_problem
 LABELS = ("doc_id", "index", "line", "text", "role", "role_score", "is_body", "topic", "topic_score", "stance",
           "stance_score", "bias", "bias_score", "model_version")
 VALIDATION_METRIC = {"role": "val_body_f1", "topic": "val_macro_f1", "stance": "val_macro_f1", "bias": "val_macro_f1"}
-ROLE_TYPES = ["newslabel.features.RoleContext", "newslabel.features.TextColumn", "newslabel.models.SequenceSmoother",
+ROLE_TYPES = ["newslabel.features.CompactTfidf", "newslabel.features.RoleContext", "newslabel.features.TextColumn", "newslabel.models.SequenceSmoother",
               "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"]
 
 

@@ -111,7 +111,7 @@ def test_run_names_follow_the_overrides(tmp_path):
         names.append(runinfo.child_name("bias", cfg.model.name, cfg.data.name, overrides, digest))
     assert len(set(names)) == 3
     assert [n.rsplit(" · ", 1)[0] for n in names] == [
-        "bias · logreg · sample", "bias · logreg · sample · model.C=10", "bias · linear_svc · sample · model=linear_svc"]
+        "bias · logreg · mix", "bias · logreg · mix · model.C=10", "bias · linear_svc · mix · model=linear_svc"]
 
 
 def test_models_are_registered_with_signature(trained):

@@ -141,7 +141,7 @@ def test_names_differ_when_configs_differ_and_every_run_is_described(runs, store
         note = tags(r["data"])["mlflow.note.content"]
         assert len(note) > 80, r["info"]["run_name"]
     extra = next(r for r in bias if "model.C=10" in r["info"]["run_name"])
-    assert "Against the champion: test_macro_f1 " in tags(extra["data"])["mlflow.note.content"]
+    assert "Against the champion: val_macro_f1 " in tags(extra["data"])["mlflow.note.content"]
 
 
 def test_readme_metrics_datasets_and_params_are_there(runs):
