@@ -9,7 +9,7 @@ The GPU machine this workplace lends (the `device` tool) has torch and transform
    encoder's weights in fp16 (the fp32 file, 91 MB, is over the transfer limit; they are widened back to fp32
    there before fine-tuning, so training runs from the pretrained weights rounded to fp16).
 2. there: ``python3 benchmarks/device_minilm.py run .device OUT --only NAME`` fine-tunes and predicts the
-   test split with `newslabel.transformer.TransformerClassifier`, the class that ``model=minilm_full`` trains,
+   test split with `newslabel.models.transformer.TransformerClassifier`, the class that ``model=minilm_full`` trains,
    and writes ``OUT/NAME.json``: test predictions, timings, the training history, the machine and versions.
 3. here: ``python benchmarks/device_minilm.py log RESULTS`` scores the predictions with the harness's
    scorers, logs one run per benchmark in the MLflow experiment ``benchmark-NAME-gpu``, writes the result file
@@ -42,16 +42,16 @@ ENCODER_DIR = "minilm-fp16"
 def prepare(out: Path, names: list[str], shared: Path) -> None:
     from dataclasses import asdict
 
-    from newslabel import benchmark as bm
+    from newslabel.bench import harness, runners
     from newslabel.config import compose
-    from newslabel.transformer import Settings
+    from newslabel.models.transformer_inputs import Settings
 
-    conf = bm.load_config()
+    conf = harness.load_config()
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
         task = JOBS[name]
-        frames = bm.load_data(name, conf.benchmarks[name], shared)
-        train, validation = bm._split_for_ours({"hold_out_validation": True}, frames)
+        frames = runners.load_data(name, conf.benchmarks[name], shared)
+        train, validation = runners._split_for_ours({"hold_out_validation": True}, frames)
         overrides = [f"data={name}", f"task={task}", "model=minilm_full"]
         cfg = compose("train", [*overrides, f"paths.shared={shared}"])
         settings = asdict(Settings.from_config(task, cfg.model, int(cfg.seed)))
@@ -62,7 +62,7 @@ def prepare(out: Path, names: list[str], shared: Path) -> None:
             # a large dictionary page: FNC-1 repeats each article body over many pairs
             df[keep].to_parquet(folder / f"{split}.parquet", compression="zstd", compression_level=19, index=False,
                                 dictionary_pagesize_limit=256 << 20)
-        labels = bm.label_names(task, frames)
+        labels = runners.label_names(task, frames)
         (folder / "job.json").write_text(json.dumps({"name": name, "task": task, "settings": settings,
                                                      "labels": labels, "overrides": overrides}, indent=1))
         print(f"{name}: {len(train)} train, {len(validation)} validation, {len(frames['test'])} test rows")
@@ -72,7 +72,7 @@ def prepare(out: Path, names: list[str], shared: Path) -> None:
 def _encoder_fp16(dest: Path) -> None:
     import torch
 
-    from newslabel.transformer import encoder_path
+    from newslabel.models.transformer_inputs import encoder_path
 
     recast(Path(encoder_path("packaged")), dest, torch.float32, torch.float16)
 
@@ -97,7 +97,8 @@ def run_job(folder: Path, encoder: Path) -> dict:
     import torch
     import transformers
 
-    from newslabel.transformer import Settings, TransformerClassifier
+    from newslabel.models.transformer import TransformerClassifier
+    from newslabel.models.transformer_inputs import Settings
 
     job = json.loads((folder / "job.json").read_text())
     frames = {s: pd.read_parquet(folder / f"{s}.parquet") for s in ("train", "validation", "test")}
@@ -144,18 +145,19 @@ def run(folder: Path, out: Path, only: list[str]) -> None:
 # -- 3. here: score, log, document ----------------------------------------------------------------
 def log(results: Path, shared: Path, mlruns: Path, docs: Path, out: Path) -> None:
     """Score the GPU machine's predictions in `results`, log them, write `out`/NAME-gpu.json, render `docs`."""
-    from newslabel import benchmark as bm
+    from newslabel.bench import harness, runners
+    from newslabel.bench import report as bench_report
 
-    conf = bm.load_config()
+    conf = harness.load_config()
     for path in sorted(results.glob("*.json")):
         r = json.loads(path.read_text())
         name = r["name"]
-        frames = bm.load_data(name, conf.benchmarks[name], shared)
+        frames = runners.load_data(name, conf.benchmarks[name], shared)
         gold = frames["test"]["label"].tolist()
         if len(gold) != len(r["pred"]):
             raise SystemExit(f"error: {path}: {len(r['pred'])} predictions for {len(gold)} test rows")
-        labels = bm.label_names(r["task"], frames)
-        m = bm._score(name, gold, r["pred"], labels)
+        labels = runners.label_names(r["task"], frames)
+        m = runners._score(name, gold, r["pred"], labels)
         m.update(seconds_per_item=r["predict_seconds"] / len(gold), fit_seconds=r["fit_seconds"],
                  job_wall_seconds=r["job_wall_seconds"], n_items=float(len(gold)))
         command = "python -m src.train " + " ".join(r["overrides"])
@@ -173,13 +175,13 @@ def log(results: Path, shared: Path, mlruns: Path, docs: Path, out: Path) -> Non
                 "n_train": str(r["n_train"]), "n_test": str(r["n_test"]), "n_test_items": str(r["n_test"]),
                 "item": str(conf.benchmarks[name].item), "wall_seconds": f"{r['job_wall_seconds']:.0f}"}
         target = {k: v for o in conf.benchmarks[name].ours for k, v in (o.get("targets") or {}).items()}
-        report = bm.Report(f"{name}-gpu", [bm.Row(system, "ours", m, params, target)], meta)
-        bm.log_report(report, mlruns, conf)
-        bm.save_result(report, out)
+        report = bench_report.Report(f"{name}-gpu", [bench_report.Row(system, "ours", m, params, target)], meta)
+        bench_report.log_report(report, mlruns, conf)
+        bench_report.save_result(report, out)
         shown = "fnc_relative" if name == "fnc1" else "accuracy" if r["task"] == "topic" else "macro_f1"
         print(f"{name}: {shown} {m[shown]:.4f}, macro-F1 {m['macro_f1']:.4f}, fit {r['fit_seconds']:.0f} s "
               f"({r['summary']['steps']} steps) on {r['gpu']}")
-    print(f"wrote {bm.write_docs(docs, out, conf)}")
+    print(f"wrote {bench_report.write_docs(docs, out, conf)}")
 
 
 def main(argv: list[str] | None = None) -> int:

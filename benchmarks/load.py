@@ -231,7 +231,7 @@ def abuse_checks(url: str, pages: list[tuple[str, str]], mode: str) -> dict[str,
 
 
 def log_to_mlflow(args, levels: list[dict], rss: tuple[float, float], checks: dict) -> None:
-    from newslabel import tracking
+    from newslabel.tracking import store as tracking
 
     tracking.configure(ROOT / "mlruns")
     commit = tracking.git_commit(ROOT)

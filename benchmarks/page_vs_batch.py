@@ -19,7 +19,7 @@ import numpy as np
 
 def predict_both(model, df):
     """(labels predicted on the whole frame, labels predicted one page at a time)."""
-    from newslabel.train import inputs
+    from newslabel.training.fit import inputs
 
     X = inputs(df)
     batch = model.classes_[model.predict_proba(X).argmax(axis=1)]
@@ -33,8 +33,8 @@ def predict_both(model, df):
 
 def main(overrides: list[str]) -> dict:
     from newslabel.config import compose
-    from newslabel.evaluate import metrics
-    from newslabel.train import ensure_datasets, fit_task, frames
+    from newslabel.training.evaluate import metrics
+    from newslabel.training.fit import ensure_datasets, fit_task, frames
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = compose("train", ["task=role", f"paths.processed={Path(tmp) / 'processed'}",

@@ -135,7 +135,7 @@ class Runner:
                 proc.kill()
                 raise SystemExit(f"soak: a labelling run took over {self.run_timeout:.0f} s; see {log}")
             if kill_at is not None and done.exists() and _lines(done) >= kill_at:
-                from newslabel.procs import alive, children
+                from newslabel.bench.procs import alive, children
 
                 workers = children(proc.pid)
                 proc.kill()
@@ -238,7 +238,7 @@ def _report(figures, checks, bad_named, odd_labelled, missing_pages, work) -> No
 
 
 def _log(figures, checks, args) -> None:
-    from newslabel import tracking
+    from newslabel.tracking import store as tracking
 
     mlruns = ROOT / "mlruns"
     tracking.configure(mlruns)

@@ -140,8 +140,8 @@ def main() -> int:
                         help="also estimate the crossover for Spark on this many executor cores (per-core rate as here)")
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    from newslabel import spark as spark_engine
-    from newslabel import tracking
+    from newslabel.serve import spark as spark_engine
+    from newslabel.tracking import store as tracking
 
     problem = spark_engine.spark_problem()
     if problem:

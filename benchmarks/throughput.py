@@ -32,7 +32,8 @@ def main() -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import trafilatura
 
-    from newslabel import load_labeller, tracking
+    from newslabel.predict.load import load_labeller
+    from newslabel.tracking import store as tracking
 
     files = sorted(PAGES.glob("*.html.gz"))[: args.limit or None]
     htmls = [gzip.decompress(f.read_bytes()).decode("utf-8") for f in files]

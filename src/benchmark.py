@@ -1,33 +1,6 @@
-"""python -m src.benchmark NAME|all [--limit N]: our models vs peers on the public sets (configs/benchmark.yaml).
+"""`python -m src.benchmark ...`: the same as `newslabel benchmark ...` (newslabel.cli.main)."""
 
-NAME is webextract, bbc, agnews, fnc1 or babe; `labeller` scores the shipped champions through label_page/predict
-(src/newslabel/labeller_eval.py). Runs log to the MLflow experiments benchmark-NAME; a full run writes the result
-file benchmarks/results/NAME.json and renders docs/benchmarks.md from the result files (the other benchmarks'
-sections keep their figures). A benchmark whose data is not in ../shared/data is skipped with a message.
-"""
-
-from pathlib import Path
-
-import typer
-
-app = typer.Typer(add_completion=False, help=__doc__)
-
-
-@app.command()
-def main(
-    names: list[str] = typer.Argument(..., help="webextract, bbc, agnews, fnc1, babe, labeller or all"),
-    limit: int = typer.Option(0, "--limit", help="smoke run: N pages per split (webextract), N items per label"),
-    shared: Path = typer.Option(None, "--shared", help="the shared folder (default: ../shared beside the checkout)"),
-    mlruns: Path = typer.Option(None, "--mlruns", help="the MLflow store folder (default: mlruns/)"),
-    docs: Path = typer.Option(None, "--docs", help="where to write the tables (default: docs/benchmarks.md; "
-                                                   "a --limit run writes them only when this is given)"),
-    results: Path = typer.Option(None, "--results", help="the result files' folder (default: benchmarks/results; "
-                                                         "a --limit run writes there only when this or --docs is given)"),
-) -> None:
-    from newslabel.benchmark import main as run
-
-    raise typer.Exit(run(names, limit=limit, shared=shared, mlruns=mlruns, docs=docs, results=results))
-
+from newslabel.cli.main import run
 
 if __name__ == "__main__":
-    app()
+    run("benchmark", prog_name="python -m src.benchmark")

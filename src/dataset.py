@@ -1,15 +1,6 @@
-"""python -m src.dataset [data=NAME] [overrides...]: build labelled datasets (see configs/dataset.yaml)."""
+"""`python -m src.dataset ...`: the same as `newslabel dataset ...` (newslabel.cli.main)."""
 
-import hydra
-from omegaconf import DictConfig
-
-
-@hydra.main(version_base="1.3", config_path="../configs", config_name="dataset")
-def main(cfg: DictConfig) -> None:
-    from newslabel.cli_dataset import run
-
-    run(cfg)
-
+from newslabel.cli.main import run
 
 if __name__ == "__main__":
-    main()
+    run("dataset", prog_name="python -m src.dataset")

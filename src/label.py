@@ -1,6 +1,6 @@
-"""python -m src.label PATH... --out labels.jsonl [--articles articles.jsonl] [--model URI]"""
+"""`python -m src.label ...`: the same as `newslabel label ...` (newslabel.cli.main)."""
 
-from newslabel.cli_label import app
+from newslabel.cli.main import run
 
 if __name__ == "__main__":
-    app()
+    run("label", prog_name="python -m src.label")

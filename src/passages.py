@@ -1,6 +1,6 @@
-"""python -m src.passages PATH... --out FILE.jsonl"""
+"""`python -m src.passages ...`: the same as `newslabel passages ...` (newslabel.cli.main)."""
 
-from newslabel.cli_passages import app
+from newslabel.cli.main import run
 
 if __name__ == "__main__":
-    app()
+    run("passages", prog_name="python -m src.passages")

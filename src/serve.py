@@ -1,6 +1,6 @@
-"""python -m src.serve [--port 5001] [--workers N]: the HTTP server (see newslabel.server)."""
+"""`python -m src.serve ...`: the same as `newslabel serve ...` (newslabel.cli.main)."""
 
-from newslabel.server import cli
+from newslabel.cli.main import run
 
 if __name__ == "__main__":
-    cli()
+    run("serve", prog_name="python -m src.serve")

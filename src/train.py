@@ -1,17 +1,6 @@
-"""python -m src.train [overrides...]: fit, evaluate and track every task (see configs/train.yaml)."""
+"""`python -m src.train ...`: the same as `newslabel train ...` (newslabel.cli.main)."""
 
-import hydra
-from omegaconf import DictConfig
-
-
-@hydra.main(version_base="1.3", config_path="../configs", config_name="train")
-def main(cfg: DictConfig) -> None:
-    from hydra.core.hydra_config import HydraConfig
-
-    from newslabel.train import train
-
-    train(cfg, list(HydraConfig.get().overrides.task))  # the runs are named by these
-
+from newslabel.cli.main import run
 
 if __name__ == "__main__":
-    main()
+    run("train", prog_name="python -m src.train")

@@ -32,7 +32,7 @@ def trained_sample(tmp_path_factory) -> Trained:
     if "sample" not in _CACHE:
         os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         from newslabel.config import compose
-        from newslabel.train import train
+        from newslabel.training.run import train
 
         tmp = tmp_path_factory.mktemp("trained")
         cfg = compose("train", overrides(tmp))

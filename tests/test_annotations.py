@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newslabel.annotations import (
+from newslabel.errors import InputError
+from newslabel.ingest.corpus import read_pages
+from newslabel.labels.annotations import (
     Annotation,
     apply_annotations,
     from_label_studio,
@@ -18,9 +20,7 @@ from newslabel.annotations import (
     parse_annotation_lines,
     to_label_studio,
 )
-from newslabel.corpus import read_pages
-from newslabel.schema import TASKS
-from newslabel.types import InputError
+from newslabel.labels.schema import TASKS
 
 AGG, NEWS = "tiny-aggregator", "tiny-news"
 AGG_TITLE = "Marrowby tidal barrier delayed again after council splits over costs"

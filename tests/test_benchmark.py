@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from newslabel import benchmark, peers
-from newslabel.evaluate import fnc_score
+from newslabel.bench import harness, metrics, runners
+from newslabel.bench import report as bench_report
+from newslabel.ingest import peers
+from newslabel.training.evaluate import fnc_score
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -86,14 +88,14 @@ def test_heuristic_needs_five_tokens_and_a_sentence_mark():
 def test_passage_metrics_hand_counted():
     gold = [True, True, True, False, False, False, False]
     pred = [True, True, False, True, False, False, False]
-    m = benchmark.passage_metrics(gold, pred)  # tp 2, fn 1, fp 1, tn 3
+    m = metrics.passage_metrics(gold, pred)  # tp 2, fn 1, fp 1, tn 3
     assert m["precision_body"] == pytest.approx(2 / 3)
     assert m["recall_body"] == pytest.approx(2 / 3)
     assert m["body_f1"] == pytest.approx(2 / 3)
     assert m["f1_boilerplate"] == pytest.approx(6 / 8)
     assert m["macro_f1"] == pytest.approx((2 / 3 + 0.75) / 2)
     assert m["accuracy"] == pytest.approx(5 / 7)
-    none = benchmark.passage_metrics([True, False], [False, False])
+    none = metrics.passage_metrics([True, False], [False, False])
     assert none["precision_body"] == 0.0 and none["body_f1"] == 0.0 and none["accuracy"] == 0.5
 
 
@@ -105,14 +107,14 @@ def test_body_errors_hand_counted():
     gold = [True, True, False, False, True]
     pred = [False, True, True, True, False]
     # missed: rows 0 (p, 3 tokens) and 4 (no tag, 5 tokens); false: rows 2 (a, 1) and 3 (li, 2)
-    assert benchmark.body_errors(gold, pred, test) == (
+    assert metrics.body_errors(gold, pred, test) == (
         "missed body 2 (tags p 1, ? 1; median 4 tokens); false body 2 (tags a 1, li 1; median 1 tokens)")
 
 
 def test_page_bootstrap_interval():
     gold, pred, pages = [True, False, True, False], [True, False, True, False], ["a", "a", "b", "b"]
-    assert benchmark.page_bootstrap(gold, pred, pages, 200) == (1.0, 1.0)
-    lo, hi = benchmark.page_bootstrap([True, True], [True, False], ["a", "b"], 500, seed=1)
+    assert metrics.page_bootstrap(gold, pred, pages, 200) == (1.0, 1.0)
+    lo, hi = metrics.page_bootstrap([True, True], [True, False], ["a", "b"], 500, seed=1)
     assert lo == 0.0 and hi == 1.0  # page a alone scores 1.0, page b alone 0.0
 
 
@@ -123,7 +125,7 @@ def test_fnc_score_hand_computed():
     # 1.0 (exact related) + 0.25 (related, wrong label) + 0 + 0.25 (unrelated right) + 0 + 0.25 = 1.75;
     # max = 4 related x 1.0 + 2 unrelated x 0.25 = 4.5
     assert fnc_score(gold, pred) == (1.75, 4.5)
-    m = benchmark.stance_metrics(gold, pred)
+    m = metrics.stance_metrics(gold, pred)
     assert m["fnc_score"] == 1.75 and m["fnc_max"] == 4.5
     assert m["fnc_relative"] == pytest.approx(1.75 / 4.5)
     # per class F1: agree 0.5 (tp 1, fp 1, fn 1), disagree 0, discuss 0, unrelated 0.5
@@ -136,7 +138,7 @@ def test_fnc_score_matches_readme_on_the_competition_test_set():
 
     root = need("fnc1")
     gold = pd.read_csv(root / "competition_test_stances.csv")["Stance"].tolist()
-    m = benchmark.stance_metrics(gold, ["unrelated"] * len(gold))
+    m = metrics.stance_metrics(gold, ["unrelated"] * len(gold))
     assert m["fnc_max"] == 11651.25
     assert m["fnc_score"] == 4587.25
     assert round(100 * m["fnc_relative"], 2) == 39.37
@@ -182,7 +184,7 @@ def test_trafilatura_precision_and_heuristic_match_the_readme_on_test():
         gold += [r["label"] == "body" for r in rows]
         traf += peers.score_passages(texts, peers.trafilatura_text(html, favor_precision=True))
         heur += peers.heuristic(texts)
-    t, h = benchmark.passage_metrics(gold, traf), benchmark.passage_metrics(gold, heur)
+    t, h = metrics.passage_metrics(gold, traf), metrics.passage_metrics(gold, heur)
     assert (round(t["precision_body"], 3), round(t["recall_body"], 3), round(t["body_f1"], 3)) == (0.956, 0.960, 0.958)
     assert round(t["macro_f1"], 3) == 0.976
     assert (round(h["precision_body"], 3), round(h["recall_body"], 3), round(h["body_f1"], 3)) == (0.604, 0.681, 0.640)
@@ -197,27 +199,27 @@ def store(tmp_path_factory):
     return tmp_path_factory.mktemp("bench")
 
 
-@pytest.mark.parametrize("name", benchmark.BENCHMARKS)
+@pytest.mark.parametrize("name", harness.BENCHMARKS)
 def test_smoke_run(name, store):
-    folder = benchmark.load_config().benchmarks[name].folder
+    folder = harness.load_config().benchmarks[name].folder
     need(folder)
     import mlflow
     from mlflow import MlflowClient
 
     mlruns, docs, lines = store / "mlruns", store / "benchmarks.md", []
-    code = benchmark.main([name], limit=SMOKE_LIMIT[name], shared=DATA.parent, mlruns=mlruns, docs=docs,
+    code = harness.main([name], limit=SMOKE_LIMIT[name], shared=DATA.parent, mlruns=mlruns, docs=docs,
                           log=lines.append)
     assert code == 0, lines
     assert not any(line.startswith("skipped") for line in lines)
-    report = benchmark.collect(name, mlruns, benchmark.load_config(), include_limited=True)
+    report = bench_report.collect(name, mlruns, harness.load_config(), include_limited=True)
     kinds = {r.kind for r in report.rows}
     assert {"ours", "published"} <= kinds and kinds & {"peer", "baseline"}
-    conf = benchmark.load_config().benchmarks[name]
+    conf = harness.load_config().benchmarks[name]
     assert sum(r.kind == "ours" for r in report.rows) == len(conf.ours)
     # Every measured run carries the table's metrics under the same names.
-    intervals = {f"{m}_{end}" for m, _, _ in benchmark.COLUMNS[name] if m in benchmark.CI_COLUMNS
+    intervals = {f"{m}_{end}" for m, _, _ in bench_report.COLUMNS[name] if m in bench_report.CI_COLUMNS
                  for end in ("low", "high")}
-    wanted = {m for m, _, _ in benchmark.COLUMNS[name] if m not in benchmark.CI_COLUMNS} | intervals
+    wanted = {m for m, _, _ in bench_report.COLUMNS[name] if m not in bench_report.CI_COLUMNS} | intervals
     for row in report.rows:
         if row.kind == "published":
             assert row.note == "published, not measured"
@@ -249,7 +251,7 @@ def test_missing_data_skips_with_a_message(tmp_path):
 
 def test_unknown_benchmark_is_an_error():
     lines = []
-    assert benchmark.main(["nope"], log=lines.append) == 2
+    assert harness.main(["nope"], log=lines.append) == 2
     assert "unknown benchmark" in lines[0]
 
 
@@ -290,7 +292,7 @@ def test_device_minilm_prepare_run_log(tmp_path):
     docs = tmp_path / "benchmarks.md"
     dm.log(tmp_path / "out", DATA.parent, tmp_path / "mlruns", docs, tmp_path / "results")
     assert json.loads((tmp_path / "results" / "babe-gpu.json").read_text())["rows"][0]["kind"] == "ours"
-    report = benchmark.collect("babe-gpu", tmp_path / "mlruns", benchmark.load_config())
+    report = bench_report.collect("babe-gpu", tmp_path / "mlruns", harness.load_config())
     (row,) = report.rows
     assert row.system == "newslabel bias, fine-tuned MiniLM (model=minilm_full), GPU"
     assert row.params["train_command"] == "python -m src.train data=babe task=bias model=minilm_full"
@@ -304,16 +306,16 @@ def test_webextract_text_model_meets_the_seed_acceptance(shared_dir):
     need("webextract")
     from _trained import body_scores, seed_gold
 
-    from newslabel.predict import Labeller
+    from newslabel.predict.labeller import Labeller
 
-    conf = benchmark.load_config()
+    conf = harness.load_config()
     bench = conf.benchmarks.webextract
     (system,) = [s for s in bench.ours if s.get("input") == "text"]
-    frames = benchmark.load_data("webextract", bench, shared_dir)
-    cfg = benchmark.compose_ours(system, shared_dir)
-    train, validation = benchmark._split_for_ours(system, frames)
-    model, _, _ = benchmark.fit_ours(system, cfg, benchmark.text_only(train), benchmark.text_only(validation),
-                                  benchmark.label_names("role", frames))
+    frames = runners.load_data("webextract", bench, shared_dir)
+    cfg = runners.compose_ours(system, shared_dir)
+    train, validation = runners._split_for_ours(system, frames)
+    model, _, _ = runners.fit_ours(system, cfg, runners.text_only(train), runners.text_only(validation),
+                                  runners.label_names("role", frames))
     seed = shared_dir / "seeds" / "000_0eff458de775143f.txt"
     result = Labeller({"role": model}).label_page(seed.read_text(encoding="utf-8"), doc_id="seed")
     gold = [r for _, r in seed_gold(shared_dir)]
@@ -322,24 +324,24 @@ def test_webextract_text_model_meets_the_seed_acceptance(shared_dir):
 
 
 # -- result files and the rendered page ----------------------------------------------------------------
-def _report(name: str, accuracy: float, date: str) -> benchmark.Report:
-    ours = benchmark.Row("newslabel topic", "ours", {"accuracy": accuracy, "macro_f1": 0.5, "accuracy_ci_low": 0.25,
+def _report(name: str, accuracy: float, date: str) -> bench_report.Report:
+    ours = bench_report.Row("newslabel topic", "ours", {"accuracy": accuracy, "macro_f1": 0.5, "accuracy_ci_low": 0.25,
                                                     "accuracy_ci_high": 0.875, "seconds_per_item": 0.001,
                                                     "cpu_seconds_per_item": 0.001, "fit_seconds": 2.0},
                          {"train_command": f"python -m src.train data={name} task=topic", "model": "logreg",
                           "n_train": "10", "model_config": "not kept"}, {"accuracy": 0.9},
                          validation={"val_accuracy": 0.75, "val_macro_f1": float("nan")})
-    published = benchmark.Row("a paper", "published", {"accuracy": 0.95}, note="published, not measured")
+    published = bench_report.Row("a paper", "published", {"accuracy": 0.95}, note="published, not measured")
     meta = {"command": f"python -m src.benchmark {name}", "date": date, "git_commit": "abc123", "limit": "0",
             "machine.cores": "2", "machine.cpu": "Test CPU", "version.numpy": "2.4.6", "n_test": "8",
             "n_test_items": "8", "item": "article", "n_train": "10", "wall_seconds": "3"}
-    return benchmark.Report(name, [ours, published], meta)
+    return bench_report.Report(name, [ours, published], meta)
 
 
 def test_result_files_render_the_docs_and_a_partial_run_keeps_the_other_section(tmp_path):
     results, docs = tmp_path / "results", tmp_path / "benchmarks.md"
-    path = benchmark.save_result(_report("bbc", 0.625, "2026-12-01 10:00 UTC"), results)
-    benchmark.save_result(_report("agnews", 0.5, "2026-12-01 10:05 UTC"), results)
+    path = bench_report.save_result(_report("bbc", 0.625, "2026-12-01 10:00 UTC"), results)
+    bench_report.save_result(_report("agnews", 0.5, "2026-12-01 10:05 UTC"), results)
     data = json.loads(path.read_text())
     assert (data["benchmark"], data["command"], data["git_commit"], data["date"]) == (
         "bbc", "python -m src.benchmark bbc", "abc123", "2026-12-01 10:00 UTC")
@@ -348,27 +350,27 @@ def test_result_files_render_the_docs_and_a_partial_run_keeps_the_other_section(
     assert ours["intervals"] == {"accuracy": [0.25, 0.875]}
     assert ours["validation"] == {"val_accuracy": 0.75, "val_macro_f1": None}  # NaN is written as null
     assert "model_config" not in ours["params"]
-    text = benchmark.write_docs(docs, results).read_text(encoding="utf-8")
+    text = bench_report.write_docs(docs, results).read_text(encoding="utf-8")
     assert "| **newslabel topic** | ours | 0.6250 | 0.250–0.875 | 0.5000 |" in text
     assert "- Validation (newslabel topic; the held-out rows it early-stopped on): accuracy 0.7500." in text
     assert "date: 2026-12-01 10:00 UTC; git commit `abc123`" in text
     assert "## fnc1\n\nNot run yet: `python -m src.benchmark fnc1`." in text
     # A later run of bbc alone rewrites bbc's file and section; agnews keeps its figures.
-    benchmark.save_result(_report("bbc", 0.875, "2026-12-01 11:00 UTC"), results)
-    again = benchmark.write_docs(docs, results).read_text(encoding="utf-8")
+    bench_report.save_result(_report("bbc", 0.875, "2026-12-01 11:00 UTC"), results)
+    again = bench_report.write_docs(docs, results).read_text(encoding="utf-8")
     bbc = again[again.index("## bbc"):again.index("## agnews")]
     agnews = again[again.index("## agnews"):again.index("## fnc1")]
     assert "| **newslabel topic** | ours | 0.8750 |" in bbc and "2026-12-01 11:00 UTC" in bbc
     assert agnews == text[text.index("## agnews"):text.index("## fnc1")]
     assert "| **newslabel topic** | ours | 0.5000 |" in agnews and "2026-12-01 10:05 UTC" in agnews
-    assert benchmark.load_result(path).rows[0].metrics["accuracy"] == 0.875
+    assert bench_report.load_result(path).rows[0].metrics["accuracy"] == 0.875
 
 
 def test_item_bootstrap_hand_checked():
     # Every item right: every resample scores 1.0, so both ends of every interval are 1.0.
-    ci = benchmark.item_bootstrap(["agree", "unrelated"], ["agree", "unrelated"], list(benchmark.STANCE_LABELS),
+    ci = metrics.item_bootstrap(["agree", "unrelated"], ["agree", "unrelated"], list(metrics.STANCE_LABELS),
                                   200, fnc=True)
     assert ci == {f"{m}_ci_{end}": 1.0 for m in ("accuracy", "macro_f1", "fnc_relative") for end in ("low", "high")}
     # One of two wrong: a resample holds 0, 1 or 2 right items, so accuracy spans 0 to 1.
-    ci = benchmark.item_bootstrap(["a", "b"], ["a", "a"], ["a", "b"], 500, seed=1)
+    ci = metrics.item_bootstrap(["a", "b"], ["a", "a"], ["a", "b"], 500, seed=1)
     assert (ci["accuracy_ci_low"], ci["accuracy_ci_high"]) == (0.0, 1.0)

@@ -10,18 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from newslabel.corpus import read_pages
-from newslabel.dataset import (
-    MIN_RULE_CONFIDENCE,
-    SPLITS,
-    assign_splits,
-    build_from_pages,
-    build_source,
-    digest,
-    load_task,
-    save_task,
-)
-from newslabel.schema import ROLE
+from newslabel.data.build import MIN_RULE_CONFIDENCE, SPLITS, assign_splits, build_from_pages
+from newslabel.data.sources import build_source
+from newslabel.data.store import digest, load_task, save_task
+from newslabel.ingest.corpus import read_pages
+from newslabel.labels.schema import ROLE
 
 AGG, NEWS, REC_TEXT, REC_HTML = "tiny-aggregator", "tiny-news", "rec-text", "rec-html"
 # Split by page with seed 1: both annotated pages land in train, so the rule weights are fitted on their gold.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from newslabel.features import RoleContext
+from newslabel.models.role_context import RoleContext
 
 SHARE, UNKNOWN = 21, 22  # columns of features.page_features: template share, and "no statistics for the site"
 BODY = "The harbour board approved the new sea wall on Monday after a long debate, officials said."
@@ -43,7 +43,7 @@ def test_a_page_gets_the_same_features_alone_and_in_any_batch():
 
 
 def test_stacked_html_features_of_a_page_do_not_depend_on_the_batch():
-    from newslabel.html_features import HtmlFeatures
+    from newslabel.models.dom_features import HtmlFeatures
 
     def page(doc: str, site: str, title: str) -> list[dict]:
         lines = ["Home", "Share on Facebook", title, BODY, "Another closing sentence for the story, as it happened."]

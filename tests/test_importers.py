@@ -13,23 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from newslabel.importers import (
+from newslabel.data.importers.bias import import_babe, import_basil, import_mbic
+from newslabel.data.importers.extraction import import_webextract
+from newslabel.data.importers.registry import IMPORTERS
+from newslabel.data.importers.stance import import_arc, import_fnc1
+from newslabel.data.importers.topic import (
     AGNEWS_TOPICS,
     BBC_TOPICS,
-    IMPORTERS,
-    MissingDataError,
     import_agnews,
-    import_arc,
-    import_babe,
-    import_basil,
     import_bbc,
-    import_fnc1,
     import_huffpost,
     import_iptc,
-    import_mbic,
-    import_webextract,
 )
-from newslabel.schema import BIAS, STANCE, TOPIC
+from newslabel.errors import MissingDataError
+from newslabel.labels.schema import BIAS, STANCE, TOPIC
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SPLITS = ("train", "validation", "test")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from newslabel import ingest
-from newslabel.corpus import read_pages
-from newslabel.passages import parse_date, split_glued_byline
-from newslabel.types import InputError
+from newslabel.errors import InputError
+from newslabel.ingest import files as ingest
+from newslabel.ingest.corpus import read_pages
+from newslabel.ingest.metadata import parse_date, split_glued_byline
 
 AGG_TITLE = "Marrowby tidal barrier delayed again after council splits over costs"
 NEWS_TITLE = "Fenwick library to stay open until nine on Fridays"
@@ -588,7 +588,7 @@ def test_body_that_the_parser_puts_inside_noscript_still_yields_passages(tmp_pat
 
 
 def test_long_lines_are_split_at_the_passage_cap(tmp_path: Path):
-    from newslabel.passages import segment
+    from newslabel.ingest.segment import segment
 
     sentence = "The council met again on Tuesday to talk about the harbour wall. "  # 65 characters
     doc = ingest.RawDoc("long", "long.txt", "text", "Short first line\n" + sentence * 200 + "\n" + "x" * 12_000)

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from _trained import REPO, trained_sample
 
-from newslabel.label import PASSAGE_FIELDS, read_progress
-from newslabel.procs import alive, children
+from newslabel.bench.procs import alive, children
+from newslabel.predict.batch import read_progress
+from newslabel.types import PASSAGE_FIELDS
 
 SAMPLE = REPO / "tests" / "fixtures" / "unseen"
 ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "url", "body_text", "topic", "role_counts", "stories",
@@ -95,7 +96,7 @@ def test_unknown_model_is_one_line_and_exit_2(store, inputs, tmp_path):
 
 
 def test_a_page_the_model_fails_on_is_one_error_and_the_rest_is_labelled(inputs, monkeypatch):
-    from newslabel import label as label_mod
+    from newslabel.predict import pool
 
     class Flaky:  # stands in for the loaded models: fails on one page, labels the others
         model_version = "role:1"
@@ -105,8 +106,8 @@ def test_a_page_the_model_fails_on_is_one_error_and_the_rest_is_labelled(inputs,
                 raise ValueError("X has 0 features\nsecond line of the traceback message")
             return {"passages": [{f: None for f in PASSAGE_FIELDS}], "doc_id": page.doc_id}
 
-    monkeypatch.setattr(label_mod, "_LABELLER", Flaky())
-    results = [r for f in sorted(inputs.glob("*-01.txt")) for r in label_mod.label_file(str(f), 1 << 20, frozenset())]
+    monkeypatch.setattr(pool, "_LABELLER", Flaky())
+    results = [r for f in sorted(inputs.glob("*-01.txt")) for r in pool.label_file(str(f), 1 << 20, frozenset())]
     failed = [o.result for o in results if o.rows is None]
     assert failed == [f"{inputs / 'pressline-01.txt'}: page pressline-01: labelling failed: ValueError: X has 0 "
                       "features"]
@@ -138,12 +139,12 @@ def _pages(folder: Path, names: list[str]) -> list[Path]:
 
 
 def test_a_page_over_the_time_limit_is_one_error_and_the_rest_is_labelled(tmp_path, monkeypatch):
-    from newslabel import label as label_mod
+    from newslabel.predict import pool
 
-    monkeypatch.setattr(label_mod, "_LABELLER", _Stub())
+    monkeypatch.setattr(pool, "_LABELLER", _Stub())
     files = _pages(tmp_path, ["fast", "slow"])
     started = time.perf_counter()
-    outcomes = [o for f in files for o in label_mod.label_file(str(f), 1 << 20, frozenset(), page_timeout=0.3)]
+    outcomes = [o for f in files for o in pool.label_file(str(f), 1 << 20, frozenset(), page_timeout=0.3)]
     assert time.perf_counter() - started < 2
     assert [(o.key.split("\t")[1], o.rows is None) for o in outcomes] == [("fast", False), ("slow", True)]
     assert outcomes[1].result == (f"{files[1]}: page slow: over the 0.3 s time limit for a page "
@@ -151,13 +152,12 @@ def test_a_page_over_the_time_limit_is_one_error_and_the_rest_is_labelled(tmp_pa
 
 
 def test_a_dead_worker_is_one_line_and_the_batch_goes_on(tmp_path, monkeypatch, capsys):
-    from newslabel import label as label_mod
-    from newslabel import predict
+    from newslabel.predict import batch, load
 
-    monkeypatch.setattr(predict, "load_labeller", lambda model=None: _Stub())  # forked workers inherit it
+    monkeypatch.setattr(load, "load_labeller", lambda model=None: _Stub())  # forked workers inherit it
     files = _pages(tmp_path / "in", ["a", "b", "killer", "c", "d"])
     out = tmp_path / "labels.jsonl"
-    res = label_mod.run_batch([str(tmp_path / "in")], out, None, None, 2, 1 << 20, progress_bar=False)
+    res = batch.run_batch([str(tmp_path / "in")], out, None, None, 2, 1 << 20, progress_bar=False)
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
     killer = files[2]
     assert errors[0].startswith("error: a worker process died (killed by SIGKILL) while labelling ")
@@ -169,7 +169,7 @@ def test_a_dead_worker_is_one_line_and_the_batch_goes_on(tmp_path, monkeypatch, 
 
 
 def test_a_second_run_into_the_same_out_refuses(store, inputs, tmp_path):
-    from newslabel.label import out_lock
+    from newslabel.predict.batch import out_lock
 
     out = tmp_path / "labels.jsonl"
     with out_lock(out):
@@ -256,8 +256,8 @@ def test_sigterm_stops_the_workers_with_the_leader_and_sigkill_too(store, tmp_pa
     ("<html><body><p>Cut in the mid", "truncated HTML: ends in the middle of text ('<p>Cut in the mid')"),
 ])
 def test_label_page_rejects_what_is_not_a_page_in_one_line(page, reason):
-    from newslabel.predict import Labeller
-    from newslabel.types import InputError
+    from newslabel.errors import InputError
+    from newslabel.predict.labeller import Labeller
 
     with pytest.raises(InputError) as exc:
         Labeller(models={}).label_page(page, doc_id="p1")  # checked before any model is used

@@ -18,22 +18,24 @@ import pytest
 import yaml
 from _trained import REPO, overrides, trained_sample
 
-from newslabel import load_labeller, tracking
+from newslabel import __version__, load_labeller
 from newslabel.config import compose
-from newslabel.predict import ROLE_INPUT
-from newslabel.spark import spark_problem
+from newslabel.predict.labeller import ROLE_INPUT
+from newslabel.serve.spark import spark_problem
+from newslabel.tracking import store as tracking
 
 LABELS = ("doc_id", "index", "line", "text", "role", "role_score", "is_body", "topic", "topic_score", "stance",
           "stance_score", "bias", "bias_score", "model_version")
 VALIDATION_METRIC = {"role": "val_body_f1", "topic": "val_macro_f1", "stance": "val_macro_f1", "bias": "val_macro_f1"}
-ROLE_TYPES = ["newslabel.features.CompactTfidf", "newslabel.features.RoleContext", "newslabel.features.TextColumn", "newslabel.models.SequenceSmoother",
+ROLE_TYPES = ["newslabel.models.role_context.RoleContext", "newslabel.models.sequence.SequenceSmoother",
+              "newslabel.models.text.CompactTfidf", "newslabel.models.text.TextColumn",
               "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"]
 
 
 @pytest.fixture(scope="module")
 def lifecycle(tmp_path_factory):
     """After the shared four-task training: bias alone with model.C=1 forced champion, then the same again."""
-    from newslabel.train import train
+    from newslabel.training.run import train
 
     t = trained_sample(tmp_path_factory)
     tmp = tmp_path_factory.mktemp("lifecycle")
@@ -157,20 +159,20 @@ def test_role_champion_is_skops_with_the_labeller_inputs(lifecycle, client, tmp_
     assert "model.skops" in files and not [f for f in files if f.endswith((".pkl", ".pickle"))]
     mlmodel = yaml.safe_load((folder / "MLmodel").read_text())
     assert mlmodel["flavors"]["sklearn"]["serialization_format"] == "skops"
-    assert mlmodel["metadata"] == {"newslabel_version": "0.1.0", "newslabel_kind": "sklearn", "newslabel_task": "role"}
+    assert mlmodel["metadata"] == {"newslabel_version": __version__, "newslabel_kind": "sklearn", "newslabel_task": "role"}
     assert sorted(c["name"] for c in json.loads(mlmodel["signature"]["inputs"])) == sorted(ROLE_INPUT)  # what
     # the labeller passes (predict._role_frame), so no gold_coverage
     requirements = (folder / "requirements.txt").read_text().splitlines()
-    assert "newslabel==0.1.0" in requirements and not [r for r in requirements if "cloudpickle" in r]
+    assert f"newslabel=={__version__}" in requirements and not [r for r in requirements if "cloudpickle" in r]
     assert sorted(skops.io.get_untrusted_types(file=folder / "model.skops")) == ROLE_TYPES  # no `src.` module
     labeller = Path(mlflow.artifacts.download_artifacts("models:/newslabel@champion", dst_path=str(tmp_path / "l")))
     top = {p.name for p in labeller.iterdir()}
-    assert "python_model.pkl" not in top and (labeller / "labeller_pyfunc.py").is_file()
-    assert "newslabel==0.1.0" in (labeller / "requirements.txt").read_text().splitlines()
+    assert "python_model.pkl" not in top and (labeller / "labeller_code.py").is_file()
+    assert f"newslabel=={__version__}" in (labeller / "requirements.txt").read_text().splitlines()
 
 
 def test_inputs_leave_out_how_labels_were_made():
-    from newslabel.train import inputs
+    from newslabel.training.fit import inputs
 
     df = pd.DataFrame({"doc_id": ["d"], "text": ["t"], "line": [None], "label": ["body"], "label_source": ["gold"],
                        "confidence": [1.0], "gold_coverage": [0.9], "native_label": ["x"]})
@@ -178,7 +180,7 @@ def test_inputs_leave_out_how_labels_were_made():
 
 
 def test_per_task_model_uri_replaces_that_task(lifecycle, client):
-    from newslabel.model_files import load_task_model
+    from newslabel.tracking.model_files import load_task_model
 
     labeller = load_labeller("models:/newslabel-bias/1", mlruns=lifecycle[3])
     assert labeller.versions == {"role": "1", "topic": "1", "stance": "1", "bias": "1"}
@@ -205,7 +207,7 @@ def test_unusable_model_uris_are_one_line(lifecycle, client, tmp_path):
     expected = {
         "models:/newslabel-role/99": "models:/newslabel-role/99: cannot load model (Model Version (name=newslabel-role, "
                                      "version=99) not found)",
-        str(old): f"{old}: cannot load model (saved by newslabel 0.0.1, incompatible with newslabel 0.1.0; retrain "
+        str(old): f"{old}: cannot load model (saved by newslabel 0.0.1, incompatible with newslabel {__version__}; retrain "
                   "with `python -m src.train` or install newslabel==0.0.1)",
         str(page): f"{page}: cannot load model (No such artifact: 'MLmodel')",
     }

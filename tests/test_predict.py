@@ -9,7 +9,7 @@ import pytest
 from _trained import body_scores, seed_gold, trained_sample
 
 from newslabel import load_labeller
-from newslabel.predict import ModelLoadError
+from newslabel.errors import ModelLoadError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
@@ -85,7 +85,7 @@ def test_unknown_model_uri_is_one_clear_line(tmp_path_factory):
 
 
 def test_page_title_prefers_the_model_on_text_dumps_and_the_page_on_html():
-    from newslabel.predict import page_title
+    from newslabel.predict.labeller import page_title
     from newslabel.types import Page
 
     rows = [{"text": "Get the app", "role": "promo", "role_score": 0.9},
@@ -105,7 +105,7 @@ def test_every_fixture_page_dumps_to_json(labeller, fixtures_dir, repo_root):
     """label_page / label give JSON types only (no numpy scalars or arrays) for every page we ship or read."""
     import json
 
-    from newslabel.corpus import read_pages
+    from newslabel.ingest.corpus import read_pages
 
     paths = [str(fixtures_dir / "pages"), str(fixtures_dir / "unseen"), str(repo_root / "data" / "sample" / "pages")]
     seed = SHARED / "seeds" / "000_0eff458de775143f.txt"
@@ -135,7 +135,7 @@ def test_test_split_labelled_as_one_batch_equals_page_by_page(labeller, tmp_path
     """Evaluation predicts a split at once, label_page one page at a time: the role labels must not differ."""
     import numpy as np
 
-    from newslabel.train import frames, inputs
+    from newslabel.training.fit import frames, inputs
 
     t = trained_sample(tmp_path_factory)
     data, _, _ = frames("role", t.cfg)

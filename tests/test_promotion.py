@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newslabel.evaluate import metrics
-from newslabel.promotion import paired_bootstrap, weighted_metric
+from newslabel.tracking.promotion import paired_bootstrap, weighted_metric
+from newslabel.training.evaluate import metrics
 
 LABELS = ["body", "chrome", "title"]
 

@@ -11,8 +11,8 @@ import pytest
 from _trained import seed_gold, trained_sample
 
 from newslabel.config import compose
-from newslabel.dataset import build_mix
-from newslabel.stories import carries_news, news_mask, page_stories
+from newslabel.data.sources import build_mix
+from newslabel.labels.stories import carries_news, news_mask, page_stories
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATA = SHARED / "data"
@@ -34,7 +34,7 @@ def test_mix_without_the_data_root_is_the_sample_with_one_line(tmp_path):
         assert sources == {"sample"}
     # role keeps the sample's rows with their page columns (the mix adds only `source`)
     assert sum(len(v) for v in result.rows["role"].values()) == 2460
-    from newslabel.dataset import ROLE_COLUMNS
+    from newslabel.data.build import ROLE_COLUMNS
 
     assert set(result.rows["role"]["train"][0]) == {"doc_id", "group", "text", "label", "label_source", "confidence",
                                                     "source", *ROLE_COLUMNS}
@@ -74,7 +74,7 @@ def test_mix_never_trains_on_test_text():
 def test_arc_is_regrouped_by_body():
     if not (DATA / "stance-arc").is_dir():
         pytest.skip("stance-arc not found")
-    from newslabel.importers import import_arc
+    from newslabel.data.importers.stance import import_arc
 
     splits = import_arc(DATA / "stance-arc")["stance"]
     bodies = {s: {r["body_id"] for r in rows} for s, rows in splits.items()}
@@ -87,7 +87,7 @@ def test_arc_is_regrouped_by_body():
 def test_huffpost_keeps_the_high_confidence_mapping_only():
     if not (DATA / "topic-huffpost").is_dir():
         pytest.skip("topic-huffpost not found")
-    from newslabel.importers import import_huffpost
+    from newslabel.data.importers.topic import import_huffpost
 
     rows = [r for s in import_huffpost(DATA / "topic-huffpost")["topic"].values() for r in s]
     assert "WELLNESS" not in {r["native_label"] for r in rows} and "WORLDPOST" not in {r["native_label"] for r in rows}
@@ -166,8 +166,9 @@ def test_stance_reads_the_headline(labeller):
         pytest.skip("fnc1 not found")
     import pandas as pd
 
-    from newslabel.importers import import_fnc1
-    from newslabel.labeller_eval import fnc_relative, fnc_sample, macro_f1
+    from newslabel.bench.labeller import fnc_relative, fnc_sample
+    from newslabel.data.importers.stance import import_fnc1
+    from newslabel.scoring import macro_f1
 
     pairs = fnc_sample(pd.DataFrame(import_fnc1(DATA / "fnc1")["stance"]["validation"]), 600)
     gold = pairs["label"].tolist()
@@ -181,7 +182,7 @@ def test_stance_reads_the_headline(labeller):
 def test_basil_and_mbic_counts_match_their_readme():
     if not (DATA / "bias-basil").is_dir() or not (DATA / "babe").is_dir():
         pytest.skip("bias-basil or babe not found")
-    from newslabel.importers import import_basil, import_mbic
+    from newslabel.data.importers.bias import import_basil, import_mbic
 
     basil = import_basil(DATA / "bias-basil")["bias"]
     # README: 451 sentences with a lexical span; 6,658 with no span (the 1,175 informational-only ones dropped)

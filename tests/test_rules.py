@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from newslabel.context import PageContext, page_context
-from newslabel.corpus import read_pages
-from newslabel.rules import (
+from newslabel.ingest.corpus import read_pages
+from newslabel.labels.context import PageContext, page_context
+from newslabel.labels.rules import (
     MAX_ACCURACY,
     MIN_ACCURACY,
     PRIOR_ACCURACY,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newslabel import schema
-from newslabel.schema import BIAS, IPTC_TOPICS, ROLE, STANCE, TASKS, TOPIC
+from newslabel.labels import schema
+from newslabel.labels.schema import BIAS, IPTC_TOPICS, ROLE, STANCE, TASKS, TOPIC
 
 TOPIC_NAMES = (
     "arts, culture, entertainment and media",

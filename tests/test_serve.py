@@ -15,8 +15,8 @@ import time
 import pytest
 from _trained import REPO, seed_gold, trained_sample
 
-from newslabel.server import DeadlineExceeded, label_pages
-from newslabel.serving import OUTPUT_COLUMNS
+from newslabel.serve.http import DeadlineExceeded, label_pages
+from newslabel.serve.pyfunc import OUTPUT_COLUMNS
 
 SHARED = REPO.parent / "shared"
 FIXTURES = REPO / "tests" / "fixtures" / "pages"

@@ -34,6 +34,16 @@ def labels(page: dict) -> dict:
     return {"title": title, "topic": page["topic"], "stories": stories, "passages": passages}
 
 
+def dump(snapshot: dict) -> str:
+    """JSON with a line a passage, so that a changed label is a one-line diff."""
+    pages = []
+    for key, page in snapshot.items():
+        head = json.dumps({k: v for k, v in page.items() if k != "passages"}, ensure_ascii=False)[:-1]
+        rows = ",\n  ".join(json.dumps(r, ensure_ascii=False) for r in page["passages"])
+        pages.append(f"{json.dumps(key)}: {head}, \"passages\": [\n  {rows}]}}")
+    return "{\n" + ",\n".join(pages) + "\n}\n"
+
+
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory) -> dict:
     from newslabel import load_labeller
@@ -46,7 +56,7 @@ def labelled(tmp_path_factory) -> dict:
 def test_labels_match_the_snapshot(labelled):
     if os.environ.get("NEWSLABEL_WRITE_SNAPSHOT") == "1":
         SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(labelled, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        SNAPSHOT.write_text(dump(labelled), encoding="utf-8")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert len(labelled) >= 45 and set(labelled) <= set(expected)
     for key, got in labelled.items():

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from _trained import REPO, trained_sample
 
-from newslabel.label import PASSAGE_FIELDS
-from newslabel.spark import spark_problem
+from newslabel.serve.spark import spark_problem
+from newslabel.types import PASSAGE_FIELDS
 
 SPARK_PROBLEM = spark_problem()
 needs_spark = pytest.mark.skipif(SPARK_PROBLEM is not None, reason=f"Spark engine cannot run here: {SPARK_PROBLEM}")
@@ -71,8 +71,8 @@ def test_pages_model_answers_one_row_a_page(store, tmp_path):
     """The wrapper spark_udf runs: one row a page, the pyfunc's passages, error rows instead of exceptions."""
     import mlflow.pyfunc
 
-    from newslabel import tracking
-    from newslabel.spark import save_pages_model
+    from newslabel.serve.spark import save_pages_model
+    from newslabel.tracking import store as tracking
 
     tracking.configure(store)
     model = mlflow.pyfunc.load_model(str(save_pages_model(MODEL, tmp_path)))

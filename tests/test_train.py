@@ -8,8 +8,9 @@ import pytest
 from _trained import overrides, trained_sample
 from mlflow import MlflowClient
 
-from newslabel import tracking
 from newslabel.config import compose
+from newslabel.tracking import model_files
+from newslabel.tracking import store as tracking
 
 TASKS = ("role", "topic", "stance", "bias")
 
@@ -31,8 +32,8 @@ def child_run(task: str):
 def test_train_returns_metrics_for_every_task(trained):
     assert set(trained.results) == {*TASKS, "labeller"}
     from newslabel import load_labeller
-    from newslabel.evaluate import metrics
-    from newslabel.train import frames, inputs
+    from newslabel.training.evaluate import metrics
+    from newslabel.training.fit import frames, inputs
 
     labeller = load_labeller(mlruns=trained.mlruns)
     for task in TASKS:
@@ -100,7 +101,7 @@ def test_run_names_follow_the_overrides(tmp_path):
     """Names carry task, model, data and the overrides that change the model; paths are left out."""
     from omegaconf import OmegaConf
 
-    from newslabel import runinfo
+    from newslabel.tracking import runinfo
 
     names = []
     for extra in ([], ["model.C=10"], ["model=linear_svc"]):
@@ -126,13 +127,13 @@ def test_models_are_registered_with_signature(trained):
 
 def test_champion_rule_compares_with_the_champion_on_validation(trained):
     """registry.decide against the real bias champion, with predictions of its validation split made up."""
-    from newslabel import registry
-    from newslabel.train import frames, inputs
+    from newslabel.tracking import registry
+    from newslabel.training.fit import frames, inputs
 
     data, summary, _ = frames("bias", trained.cfg)
     val = data["validation"]
     frame = inputs(val).assign(label=val["label"].to_numpy())
-    champ = tracking.load_task_model("models:/newslabel-bias@champion")
+    champ = model_files.load_task_model("models:/newslabel-bias@champion")
     same = champ.classes_[champ.predict_proba(inputs(val)).argmax(axis=1)]
     value, rule = trained.results["bias"]["val_macro_f1"], trained.cfg.tracking.promotion
 
@@ -156,7 +157,7 @@ def test_champion_rule_compares_with_the_champion_on_validation(trained):
 
 
 def test_training_is_deterministic(trained, tmp_path):
-    from newslabel.train import train
+    from newslabel.training.run import train
 
     cfg = compose("train", overrides(tmp_path, "task=stance", f"paths.processed={trained.processed}"))
     again = train(cfg)["stance"]
@@ -172,7 +173,7 @@ def test_sweep_override_composes(tmp_path):
 
 
 def test_summary_says_which_version_is_champion(capsys):
-    from newslabel.train import print_summary
+    from newslabel.training.run import print_summary
 
     won = {"test_accuracy": 0.8, "test_macro_f1": 0.7, "registered_version": 3, "promoted": True,
            "champion_version": "3", "promotion_reason": "test_macro_f1 0.7000 beats champion v1 (0.6500)"}

@@ -1,7 +1,7 @@
 """Transformer fine-tuning (model=minilm): a few steps on tiny original data, tracked, registered and served.
 
 role, stance and bias are fine-tuned once (3 steps, 32 tokens) on small datasets written below, through the real
-configs and `newslabel.train.train`, into a temporary MLflow store beside a scikit-learn topic model; the tests then
+configs and `newslabel.training.run.train`, into a temporary MLflow store beside a scikit-learn topic model; the tests then
 check the runs, the registry and that the logged models load and predict through the same API as the scikit-learn
 ones: the predict API, the champions' loader and the combined `newslabel` pyfunc that `mlflow models serve` runs.
 """
@@ -82,7 +82,7 @@ def tiny_rows(task: str) -> dict[str, list[dict]]:
 
 
 def write_tiny_datasets(processed) -> None:
-    from newslabel.dataset import save_task
+    from newslabel.data.store import save_task
 
     for task in TASKS:
         save_task(task, "folder", tiny_rows(task), processed)
@@ -96,22 +96,22 @@ TUNED = ("role", "stance", "bias")  # fine-tuned; topic is a scikit-learn model,
 def tuned(tmp_path_factory):
     """topic by scikit-learn, then role, stance and bias fine-tuned, all four bundled as the `newslabel` pyfunc."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    from newslabel import tracking
     from newslabel.config import compose
-    from newslabel.train import train
+    from newslabel.tracking import registry
+    from newslabel.training.run import train
 
     tmp = tmp_path_factory.mktemp("transformer")
     write_tiny_datasets(tmp / "processed")
     train(compose("train", overrides(tmp, "data=folder", "task=topic", "model=logreg")))
     results = train(compose("train", overrides(tmp, "data=folder", f"task.names=[{','.join(TUNED)}]", *TINY)))
-    results["labeller"] = dict(zip(("registered_version", "promotion_reason"), tracking.log_combined()))
+    results["labeller"] = dict(zip(("registered_version", "promotion_reason"), registry.publish_labeller()))
     return results, tmp / "mlruns"
 
 
 @pytest.fixture
 def store(tuned):
     """The fine-tuned store, as MLflow's current one (other test modules point MLflow elsewhere)."""
-    from newslabel import tracking
+    from newslabel.tracking import store as tracking
 
     tracking.configure(tuned[1])
     return tuned
@@ -128,7 +128,7 @@ def _run(task: str):
 
 def metric_names(task: str) -> set[str]:
     """The metric names every run of a task logs, whatever the model (evaluate.metrics, plus FNC-1's score)."""
-    from newslabel.evaluate import metrics
+    from newslabel.training.evaluate import metrics
 
     labels = tiny_labels(task)
     names = {"fit_seconds"}
@@ -164,7 +164,7 @@ def test_runs_have_the_sklearn_metric_names_and_register(store):
 
 
 def tiny_labels(task: str) -> list[str]:
-    from newslabel.schema import TASKS as LABELS
+    from newslabel.labels.schema import TASKS as LABELS
 
     present = {r["label"] for s in tiny_rows(task).values() for r in s}
     return [n for n in LABELS[task].names if n in present]
@@ -174,14 +174,14 @@ def tiny_labels(task: str) -> list[str]:
 def test_models_are_logged_with_the_transformers_flavour(store):
     import mlflow
 
-    from newslabel import tracking
-    from newslabel.transformer import TransformerClassifier
+    from newslabel.models.transformer import TransformerClassifier
+    from newslabel.tracking import model_files
 
     for task in TASKS:
         info = mlflow.models.get_model_info(f"models:/newslabel-{task}@champion")
         assert ("transformers" in info.flavors) == (task in TUNED), task
         assert info.signature is not None and info.saved_input_example_info is not None
-    model = tracking.load_task_model("models:/newslabel-stance@champion")
+    model = model_files.load_task_model("models:/newslabel-stance@champion")
     assert isinstance(model, TransformerClassifier)
     assert list(model.classes_) == ["agree", "disagree", "discuss", "unrelated"]
     frame = pd.DataFrame({"headline": ["Ashby bridge to reopen next week"] * 2,
@@ -189,7 +189,7 @@ def test_models_are_logged_with_the_transformers_flavour(store):
     proba = model.predict_proba(frame)
     assert proba.shape == (2, 4) and np.allclose(proba.sum(axis=1), 1.0)
     with pytest.raises(Exception, match=r"^models:/newslabel-stance/99: cannot load model \("):
-        tracking.load_task_model("models:/newslabel-stance/99")
+        model_files.load_task_model("models:/newslabel-stance/99")
 
 
 @pytest.mark.slow
@@ -228,8 +228,8 @@ def test_combined_pyfunc_serves_transformer_champions(store):
 # ---- fast checks: no training ---------------------------------------------------------------------------------
 def test_config_dispatches_to_the_transformer_with_per_task_settings():
     from newslabel.config import compose
-    from newslabel.models import build_pipeline
-    from newslabel.transformer import TransformerClassifier
+    from newslabel.models.pipeline import build_pipeline
+    from newslabel.models.transformer import TransformerClassifier
 
     cfg = compose("train", ["model=minilm", "task=stance"])
     model = build_pipeline("stance", cfg.model, {}, cfg.seed)
@@ -243,7 +243,7 @@ def test_config_dispatches_to_the_transformer_with_per_task_settings():
 
 
 def test_inputs_pair_the_headline_and_give_role_its_page_context():
-    from newslabel.transformer import model_texts
+    from newslabel.models.transformer_inputs import model_texts
 
     stance = model_texts("stance", pd.DataFrame({"headline": ["H"], "text": ["P"]}))
     assert (stance.first, stance.second) == (["H"], ["P"])
@@ -256,7 +256,7 @@ def test_inputs_pair_the_headline_and_give_role_its_page_context():
 
 
 def test_class_weights_only_where_labels_are_skewed():
-    from newslabel.transformer import class_weights
+    from newslabel.models.transformer_inputs import class_weights
 
     classes = np.array(["a", "b"])
     assert class_weights(np.array(["a"] * 10 + ["b"] * 10), classes, "auto", 1.5) is None
@@ -268,7 +268,7 @@ def test_class_weights_only_where_labels_are_skewed():
 
 @pytest.mark.slow
 def test_fine_tuning_is_deterministic_for_a_seed():
-    from newslabel.transformer import TransformerClassifier
+    from newslabel.models.transformer import TransformerClassifier
 
     rows = pd.DataFrame(tiny_rows("bias")["train"])
     X, y = rows[["text"]], rows["label"].to_numpy()

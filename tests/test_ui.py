@@ -34,9 +34,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """A copy of the shared training's store plus one more bias run with another C (not registered)."""
-    from newslabel import tracking
     from newslabel.config import compose
-    from newslabel.train import train
+    from newslabel.tracking import store as tracking
+    from newslabel.training.run import train
 
     trained = trained_sample(tmp_path_factory)
     tmp = tmp_path_factory.mktemp("ui")

@@ -1,6 +1,8 @@
 """newslabel: scraped news pages -> labelled passages and trained classifiers.
 
-The public API is small and imported lazily, so `import newslabel` stays cheap:
+The pipeline, one folder a stage: ingest -> labels -> data -> models -> training -> predict -> serve, bench
+(and cli, the `newslabel` command). The public API is small and imported lazily, so `import newslabel` stays
+cheap:
 
     from newslabel import load_labeller
     labeller = load_labeller()            # the registered champions
@@ -9,21 +11,25 @@ The public API is small and imported lazily, so `import newslabel` stays cheap:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-__all__ = ["load_labeller", "Labeller", "read_pages", "Page", "Passage", "InputError"]
+from newslabel.version import __version__
+
+__all__ = ["__version__", "load_labeller", "Labeller", "read_pages", "Page", "Passage", "InputError"]
 
 
 def __getattr__(name: str):
-    if name in ("load_labeller", "Labeller"):
-        from . import predict
+    # Imported on first use: `import newslabel` loads none of the pipeline (nor pandas, scikit-learn, MLflow).
+    if name == "load_labeller":
+        from newslabel.predict.load import load_labeller as value
+    elif name == "Labeller":
+        from newslabel.predict.labeller import Labeller as value
+    elif name == "read_pages":
+        from newslabel.ingest.corpus import read_pages as value
+    elif name in ("Page", "Passage"):
+        from newslabel import types
 
-        return getattr(predict, name)
-    if name == "read_pages":
-        from .corpus import read_pages
-
-        return read_pages
-    if name in ("Page", "Passage", "InputError"):
-        from . import types
-
-        return getattr(types, name)
-    raise AttributeError(f"module 'newslabel' has no attribute {name!r}")
+        value = getattr(types, name)
+    elif name == "InputError":
+        from newslabel.errors import InputError as value
+    else:
+        raise AttributeError(f"module 'newslabel' has no attribute {name!r}")
+    return value

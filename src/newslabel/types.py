@@ -5,25 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
-class InputError(Exception):
-    """A bad input file (or line of one); the message names the file and the reason.
-
-    >>> str(InputError("a.txt", "empty file"))
-    'a.txt: empty file'
-    >>> str(InputError("a.jsonl", "not valid JSON", line=3))
-    'a.jsonl:3: not valid JSON'
-    """
-
-    def __init__(self, path: str, reason: str, line: int | None = None):
-        self.path, self.reason, self.line = str(path), reason, line
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {reason}")
-
-
-class InputWarning(UserWarning):
-    """A page that was labelled after a repair (bad UTF-8 bytes replaced, flattened nesting); names the file."""
-
-
 @dataclass
 class Passage:
     """One block of a page. `line` is the 1-based line of a text dump (None for HTML)."""
@@ -60,3 +41,8 @@ class Page:
         """One flat dict a passage, with the page's metadata, as `python -m src.passages` writes them."""
         meta = {"title": self.title, "source": self.source, "date": self.date, "url": self.url, "site": self.site}
         return [{**p.to_dict(), **meta} for p in self.passages]
+
+
+# A labelled passage's fields, in output order: the JSONL of `newslabel label`, the pyfunc's columns (plus `error`).
+PASSAGE_FIELDS = ("doc_id", "source_path", "index", "line", "text", "role", "role_score", "is_body", "topic",
+                  "topic_score", "stance", "stance_score", "bias", "bias_score", "model_version")

@@ -1,0 +1,202 @@
+"""The shipped labeller scored through the calls a user makes (`python -m src.benchmark labeller`).
+
+- BBC News test articles written as text pages (headline line, blank line, paragraphs) through
+  `Labeller.label_page` -> page topic accuracy;
+- AG News test items (title + description) through `Labeller.predict(task="topic")` -> accuracy;
+- BABE test sentences through `Labeller.predict(task="bias")` -> macro-F1;
+- FNC-1 competition test, a fixed sample of pairs, through `Labeller.predict(task="stance", headline=...)`
+  -> FNC relative score and macro-F1, and the same pairs with the headlines shuffled among them (a model
+  that reads the headline scores worse).
+
+Each figure has a 95% bootstrap interval (items resampled) and a baseline scored in the same run: the
+majority class, and a TF-IDF logistic regression trained on that source's own train split. Every row is one
+MLflow run in `benchmark-labeller`, tagged with the git commit and the labeller's model versions.
+
+>>> round(accuracy(["a", "b", "b"], ["a", "b", "a"]), 3)
+0.667
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from newslabel.scoring import accuracy, macro_f1
+from newslabel.training.evaluate import fnc_score
+
+EXPERIMENT = "benchmark-labeller"
+FNC_SAMPLE = 3000
+BOOTSTRAP = 1000
+
+
+def fnc_relative(gold, pred) -> float:
+    raw, best = fnc_score(list(gold), list(pred))
+    return raw / best if best else 0.0
+
+
+def interval(metric: Callable, gold, pred, n: int = BOOTSTRAP, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of metric(gold, pred), items resampled with replacement."""
+    gold, pred = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
+    rng = np.random.default_rng(seed)
+    stats = [metric(gold[idx], pred[idx]) for idx in (rng.integers(0, len(gold), len(gold)) for _ in range(n))]
+    return float(np.percentile(stats, 2.5)), float(np.percentile(stats, 97.5))
+
+
+def bbc_page(title: str, body: str) -> str:
+    """A BBC article as a text page: the headline line, a blank line, then its paragraphs."""
+    paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
+    return title.strip() + "\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def _data(shared: Path, name: str, task: str) -> dict[str, pd.DataFrame] | None:
+    from newslabel.data.importers.registry import IMPORTERS
+
+    folders = {"bbc": "topic-bbc-news", "agnews": "topic-ag-news", "babe": "babe", "fnc1": "fnc1"}
+    root = shared / "data" / folders[name]
+    if not root.is_dir():
+        return None
+    return {s: pd.DataFrame(r) for s, r in IMPORTERS[name](root)[task].items()}
+
+
+def _tfidf_lr(train: pd.DataFrame, texts: list[str], seed: int = 0):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                          LogisticRegression(C=4.0, max_iter=2000, random_state=seed))
+    return model.fit(train["text"].tolist(), train["label"].to_numpy()).predict(texts).tolist()
+
+
+def _row(check: str, system: str, kind: str, metric: str, fn: Callable, gold, pred, seconds: float,
+         target: float | None = None, **extra) -> dict:
+    lo, hi = interval(fn, gold, pred)
+    return {"check": check, "system": system, "kind": kind, "metric": metric, "value": fn(gold, pred), "lo": lo,
+            "hi": hi, "n": len(gold), "seconds": seconds, "target": target, **extra}
+
+
+def eval_bbc(labeller, frames, limit: int = 0) -> list[dict]:
+    test = frames["test"].head(limit) if limit else frames["test"]
+    start = time.perf_counter()
+    pred = [labeller.label_page(bbc_page(r.title, r.text.split("\n", 1)[1]), doc_id=r.doc_id)["topic"]
+            for r in test.itertuples()]
+    secs = time.perf_counter() - start
+    gold = test["label"].tolist()
+    majority = frames["train"]["label"].mode()[0]
+    return [
+        _row("bbc page topic", "newslabel label_page", "ours", "accuracy", accuracy, gold, pred, secs, 0.95,
+             confusion=_confusion(gold, pred)),
+        _row("bbc page topic", "TF-IDF LR on BBC train (whole text)", "baseline", "accuracy", accuracy, gold,
+             _tfidf_lr(frames["train"], test["text"].tolist()), 0.0),
+        _row("bbc page topic", f"majority ({majority})", "baseline", "accuracy", accuracy, gold, [majority] * len(gold), 0),
+    ]
+
+
+def _predicted(labeller, frames, task: str, limit: int) -> tuple[pd.DataFrame, list[str], list[str], float]:
+    """(test rows, gold, `labeller.predict` labels, seconds) for a passage-level task."""
+    test = frames["test"].head(limit) if limit else frames["test"]
+    start = time.perf_counter()
+    pred = [label for label, _ in labeller.predict(test["text"].tolist(), task=task)]
+    return test, test["label"].tolist(), pred, time.perf_counter() - start
+
+
+def eval_agnews(labeller, frames, limit: int = 0) -> list[dict]:
+    test, gold, pred, secs = _predicted(labeller, frames, "topic", limit)
+    return [
+        _row("agnews topic", "newslabel predict(task=topic)", "ours", "accuracy", accuracy, gold, pred, secs,
+             confusion=_confusion(gold, pred)),
+        _row("agnews topic", "TF-IDF LR on AG train sample", "baseline", "accuracy", accuracy, gold,
+             _tfidf_lr(frames["train"], test["text"].tolist()), 0.0),
+    ]
+
+
+def eval_babe(labeller, frames, limit: int = 0) -> list[dict]:
+    test, gold, pred, secs = _predicted(labeller, frames, "bias", limit)
+    majority = frames["train"]["label"].mode()[0]
+    return [
+        _row("babe bias", "newslabel predict(task=bias)", "ours", "macro_f1", macro_f1, gold, pred, secs, 0.80),
+        _row("babe bias", "TF-IDF LR on BABE train", "baseline", "macro_f1", macro_f1, gold,
+             _tfidf_lr(frames["train"], test["text"].tolist()), 0.0),
+        _row("babe bias", f"majority ({majority})", "baseline", "macro_f1", macro_f1, gold, [majority] * len(gold), 0),
+    ]
+
+
+def fnc_sample(test: pd.DataFrame, n: int = FNC_SAMPLE, seed: int = 0) -> pd.DataFrame:
+    """The fixed pair sample: `n` rows of the competition test drawn with numpy's generator seeded `seed`."""
+    idx = np.sort(np.random.default_rng(seed).choice(len(test), size=min(n, len(test)), replace=False))
+    return test.iloc[idx].reset_index(drop=True)
+
+
+def eval_fnc(labeller, frames, limit: int = 0) -> list[dict]:
+    pairs = fnc_sample(frames["test"], limit or FNC_SAMPLE)
+    gold = pairs["label"].tolist()
+    start = time.perf_counter()
+    pred = [s for s, _ in labeller.predict(pairs["text"].tolist(), task="stance", headline=pairs["headline"].tolist())]
+    secs = time.perf_counter() - start
+    shuffled = pairs["headline"].sample(frac=1.0, random_state=1).tolist()
+    pred_shuffled = [s for s, _ in labeller.predict(pairs["text"].tolist(), task="stance", headline=shuffled)]
+    rows = []
+    for metric, fn in (("fnc_relative", fnc_relative), ("macro_f1", macro_f1)):
+        target = 0.80 if metric == "fnc_relative" else None
+        rows += [
+            _row("fnc1 stance", "newslabel predict(task=stance, headline=...)", "ours", metric, fn, gold, pred, secs,
+                 target, confusion=_confusion(gold, pred) if metric == "macro_f1" else ""),
+            _row("fnc1 stance", "same pairs, headlines shuffled", "check", metric, fn, gold, pred_shuffled, 0.0),
+            _row("fnc1 stance", "all unrelated", "baseline", metric, fn, gold, ["unrelated"] * len(gold), 0.0),
+        ]
+    return rows
+
+
+def _confusion(gold, pred, top: int = 6) -> str:
+    from collections import Counter
+
+    errors = Counter((g, p) for g, p in zip(gold, pred) if g != p)
+    return "; ".join(f"{g} -> {p}: {n}" for (g, p), n in errors.most_common(top))
+
+
+CHECKS = {"bbc": ("topic", eval_bbc), "agnews": ("topic", eval_agnews), "babe": ("bias", eval_babe),
+          "fnc1": ("stance", eval_fnc)}
+
+
+def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print) -> list[dict]:
+    """Every check whose data is present; logs one MLflow run per row and prints a table. Returns the rows."""
+    from newslabel.config import project_root
+    from newslabel.predict.load import load_labeller
+
+    shared = Path(shared or project_root().parent / "shared")
+    mlruns = Path(mlruns or project_root() / "mlruns")
+    labeller = labeller or load_labeller(mlruns=str(mlruns))
+    rows = []
+    for name, (task, check) in CHECKS.items():
+        frames = _data(shared, name, task)
+        if frames is None:
+            log(f"skipped labeller check {name}: its data is not under {shared / 'data'}")
+            continue
+        rows += check(labeller, frames, limit)
+    _log(rows, labeller, mlruns, limit)
+    for r in rows:
+        target = f"  target {r['target']:.2f}" if r.get("target") else ""
+        log(f"{r['check']:16} {r['system'][:48]:48} {r['metric']:12} {r['value']:.3f} "
+            f"[{r['lo']:.3f}, {r['hi']:.3f}] n={r['n']}{target}")
+    return rows
+
+
+def _log(rows: list[dict], labeller, mlruns: Path, limit: int) -> None:
+    import mlflow
+
+    from newslabel.config import project_root
+    from newslabel.tracking import store as tracking
+
+    commit = tracking.git_commit(project_root())
+    for r in rows:
+        tags = {"git_commit": commit, "mlflow.source.git.commit": commit, "kind": r["kind"], "check": r["check"],
+                "model_version": labeller.model_version, "limit": str(limit), "confusion": r.get("confusion", ""),
+                "command": "python -m src.benchmark labeller" + (f" --limit {limit}" if limit else "")}
+        with tracking.run(EXPERIMENT, mlruns, f"{r['check']}: {r['system']}", {"n": r["n"]}, tags):
+            m = r["metric"]
+            mlflow.log_metrics({m: r["value"], f"{m}_lo": r["lo"], f"{m}_hi": r["hi"], "seconds": r["seconds"]}
+                               | ({f"target_{m}": r["target"]} if r.get("target") else {}))

@@ -1,0 +1,1 @@
+"""The command line: `newslabel passages|dataset|train|label|benchmark|serve` (`main`), one module a command."""

@@ -1,0 +1,97 @@
+"""The webextract importer: role rows (`body` / `boilerplate`) of real pages, with their HTML features."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from newslabel import hashing
+from newslabel.data.importers import common
+from newslabel.data.importers.common import SPLITS, Rows
+
+ROLE_LABELS = ("body", "boilerplate")
+WEBEXTRACT_VALIDATION_SHARE = 0.2  # of the dev domains, by sha256(domain)
+
+
+# -- role ------------------------------------------------------------------------------------
+def import_webextract(root: Path) -> dict[str, dict[str, Rows]]:
+    """webextract passages -> task ``role``, labels ``body`` / ``boilerplate``.
+
+    One row per passage of ``passages.jsonl.gz``, pages in file order, passages in page order.
+    ``doc_id`` is the page id and ``index`` the passage's position, as in ``types.Passage``;
+    ``title`` is the page's ``<title>`` (``html_title`` in pages.jsonl; not gold, may be None);
+    ``source_path`` is the page's ``html/<page_id>.html.gz``; group = site = domain.
+
+    Split rule (by domain): the official ``test`` part is ``test``. The official ``dev`` part is
+    split by domain: the dev domains whose sha256(domain) hex digest ranks in the lowest 20% of
+    the dev domains (rank < 0.2 x count, so 16 of 79) are ``validation``, the rest ``train``.
+    """
+    root = Path(root)
+    df = _webextract_passages(root)
+    dev_domains = hashing.by_digest(set(df.loc[df["split"] == "dev", "domain"]))
+    n_val = math.ceil(WEBEXTRACT_VALIDATION_SHARE * len(dev_domains))
+    split = df["split"].map({"dev": "train", "test": "test"})
+    split[(df["split"] == "dev") & df["domain"].isin(set(dev_domains[:n_val]))] = "validation"
+    out = common.gold(_webextract_rows(df, root / "html"))
+    return {"role": {s: common.rows(out[split == s]) for s in SPLITS}}
+
+
+def _webextract_passages(root: Path) -> pd.DataFrame:
+    """passages.jsonl.gz joined with pages.jsonl, checked, pages in file order and passages by position."""
+    name, folder = "webextract", "webextract"
+    passages_path = common.require(root, "passages.jsonl.gz", name, folder)
+    pages_path = common.require(root, "pages.jsonl", name, folder)
+    with gzip.open(passages_path, "rt", encoding="utf-8") as f:
+        passages = pd.DataFrame.from_records([json.loads(line) for line in f if line.strip()])
+    with open(pages_path, encoding="utf-8") as f:
+        pages = pd.DataFrame.from_records([json.loads(line) for line in f if line.strip()])
+    for df, path, cols in (
+        (passages, passages_path, ("page_id", "split", "domain", "position", "text", "label", "tag")),
+        (pages, pages_path, ("page_id", "url", "html_title")),
+    ):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ValueError(f"{path}: missing field(s) {', '.join(missing)}")
+    bad = sorted(set(passages["label"]) - set(ROLE_LABELS))
+    if bad:
+        raise ValueError(f"{passages_path}: unexpected label(s) {', '.join(map(repr, bad))}")
+    bad_splits = sorted(set(passages["split"]) - {"dev", "test"})
+    if bad_splits:
+        raise ValueError(f"{passages_path}: unexpected split(s) {', '.join(map(repr, bad_splits))}")
+
+    pages = pages[["page_id", "url", "html_title"]].drop_duplicates("page_id")
+    df = passages.merge(pages, on="page_id", how="left", validate="many_to_one", indicator=True)
+    orphans = df.loc[df["_merge"] != "both", "page_id"].unique()
+    if len(orphans):
+        raise ValueError(f"{passages_path}: page(s) missing from {pages_path.name}: {', '.join(orphans[:3])}")
+    # Page order: pages in order of first appearance, passages by position within the page.
+    df["_page_order"] = pd.factorize(df["page_id"])[0]
+    df = df.sort_values(["_page_order", "position"], kind="stable")
+    return df
+
+
+def _webextract_rows(df: pd.DataFrame, html_dir: Path) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "doc_id": df["page_id"].astype(str),
+            "group": df["domain"].astype(str),
+            "text": df["text"].astype(str),
+            "label": df["label"].astype(str),
+            "index": df["position"].astype(int),
+            "line": None,
+            "title": df["html_title"].astype(object).where(df["html_title"].notna(), None),
+            "site": df["domain"].astype(str),
+            "url": df["url"].astype(object).where(df["url"].notna(), None),
+            "source_path": [str(html_dir / f"{p}.html.gz") for p in df["page_id"]],
+            "tag": df["tag"].astype(str),
+            "tag_path": "",
+            "class_tokens": "",
+            "link_density": 0.0,
+            "gold_coverage": df["gold_coverage"].astype(float) if "gold_coverage" in df else float("nan"),
+        }
+    )
+

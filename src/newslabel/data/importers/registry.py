@@ -1,0 +1,25 @@
+"""The importer of each source name, as configs/data/*.yaml name them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from newslabel.data.importers.bias import import_babe, import_basil, import_mbic
+from newslabel.data.importers.common import Rows
+from newslabel.data.importers.extraction import import_webextract
+from newslabel.data.importers.stance import import_arc, import_fnc1
+from newslabel.data.importers.topic import import_agnews, import_bbc, import_huffpost, import_iptc
+
+IMPORTERS: dict[str, Callable[[Path], dict[str, dict[str, Rows]]]] = {
+    "webextract": import_webextract,
+    "bbc": import_bbc,
+    "agnews": import_agnews,
+    "fnc1": import_fnc1,
+    "babe": import_babe,
+    "huffpost": import_huffpost,
+    "iptc": import_iptc,
+    "arc": import_arc,
+    "basil": import_basil,
+    "mbic": import_mbic,
+}

@@ -1,0 +1,277 @@
+"""HTML -> passages: parse (lxml, huge-tree safe), check the document is complete, drop hidden elements, and cut
+a line of text at every block boundary (`BlockWalker`), keeping tag, tag path, class tokens and link density."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from newslabel.errors import InputError
+from newslabel.ingest.metadata import parse_date, site_of, text_metadata
+from newslabel.ingest.text import _HAS_WORD, _TOKEN, _capped, max_passage_chars, normalise_space
+from newslabel.types import Page, Passage
+
+# -- HTML structure ------------------------------------------------------------------------
+BLOCK_TAGS = frozenset(
+    "p div li h1 h2 h3 h4 h5 h6 td th tr table ul ol dl dt dd blockquote pre figure figcaption "
+    "section article header footer nav aside main form address center details summary caption "
+    "legend body html hr fieldset menu".split()
+)
+SKIP_TAGS = frozenset(
+    "script style noscript template head title svg math iframe object embed canvas audio video "
+    "select option textarea input img picture map button".split()
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+# -- HTML ------------------------------------------------------------------------------------
+def parse_html(source_path: str, text: str, warnings: list[str] | None = None):
+    """HTML -> an lxml root; InputError when the document is cut off (`check_html_end`) or cannot be parsed.
+
+    `<noscript>` content is dropped before parsing, as a browser with scripting on reads it (raw text up to
+    `</noscript>`), so a stray tag inside it cannot swallow the body. libxml2 drops, silently, everything nested
+    deeper than 2,048 elements even with huge_tree: such a page is parsed again with its div tags turned into
+    line breaks (a warning says so), and is an error if it is still too deep.
+    """
+    check_html_end(source_path, text)
+    text = drop_noscript(text)
+    root, too_deep = _parse(source_path, text)
+    if too_deep:
+        root, too_deep = _parse(source_path, _DIV_TAG.sub("<br>", text))
+        if too_deep:
+            raise InputError(source_path, f"HTML nests elements over {MAX_HTML_DEPTH:,} deep (the parser's limit)")
+        if warnings is not None:
+            warnings.append(f"{source_path}: HTML nests elements over {MAX_HTML_DEPTH:,} deep; parsed with its "
+                            "<div> tags read as line breaks")
+    return root
+
+
+MAX_HTML_DEPTH = 2048  # libxml2's XML_PARSE_HUGE depth limit
+_DIV_TAG = re.compile(r"</?div\b[^>]*>", re.I)
+
+
+def _parse(source_path: str, text: str):
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        root = lxml_html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise InputError(source_path, f"cannot parse HTML ({exc})") from None
+    return root, any("Excessive depth" in e.message for e in parser.error_log)
+
+
+def drop_noscript(text: str) -> str:
+    """Each `<noscript>...</noscript>` removed; an unclosed `<noscript>` tag removed alone (its content kept).
+
+    >>> drop_noscript('<p>a</p><noscript><div>Enable JS</noscript><p>b</p><NOSCRIPT>c')
+    '<p>a</p><p>b</p>c'
+    """
+    low = text.lower()
+    if "<noscript" not in low:
+        return text
+    out, pos = [], 0
+    while (start := low.find("<noscript", pos)) >= 0:
+        out.append(text[pos:start])
+        open_end = low.find(">", start)
+        if open_end < 0:
+            pos = len(text)
+            break
+        close = low.find("</noscript", open_end)
+        close_end = low.find(">", close) if close >= 0 else -1
+        pos = close_end + 1 if close_end >= 0 else open_end + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def check_html_end(source_path: str, text: str) -> None:
+    """InputError when an HTML document is cut off. The rule (HTML5 lets `</body>` and `</html>` be left out):
+    a document with a `</body>` or `</html>` end tag is complete (whatever follows it is ignored, as browsers
+    do). Otherwise, after trailing white space and complete comments it must not end (1) inside a comment
+    (an `<!--` with no `-->` after it), (2) inside a tag (a `<` with no `>` after it), or (3) with text after
+    its last tag; and (4) if it opens `<html>` or `<body>` it must close one of them, since a page cut right
+    after a tag lacks both.
+
+    >>> check_html_end("ok.html", "<html><body><p>Done.</p></body>")
+    >>> check_html_end("ok.html", "<div><p>A fragment.</p></div>\\n<!-- cached -->\\n")
+    >>> check_html_end("cut.html", "<html><body><p>Cut half way thr")
+    Traceback (most recent call last):
+    newslabel.errors.InputError: cut.html: truncated HTML: ends in the middle of text ('<p>Cut half way thr')
+    """
+    if _CLOSE_DOC.search(text):
+        return
+    tail = text[-20000:].rstrip()
+    while tail.endswith("-->") and (start := tail.rfind("<!--")) >= 0:
+        tail = tail[:start].rstrip()
+    lt, gt = tail.rfind("<"), tail.rfind(">")
+    if tail.rfind("<!--") > tail.rfind("-->"):
+        raise InputError(source_path, f"truncated HTML: ends inside a comment ({_end(tail, tail.rfind('<!--'))})")
+    if lt > gt:
+        raise InputError(source_path, f"truncated HTML: ends inside a tag ({_end(tail, lt)})")
+    last_tag = _end(tail, tail.rfind("<", 0, gt))
+    if tail[gt + 1 :].strip():
+        raise InputError(source_path, f"truncated HTML: ends in the middle of text ({last_tag})")
+    opened = _OPEN_DOC.search(text)
+    if opened:
+        raise InputError(source_path, f"truncated HTML: <{opened.group(1).lower()}> is never closed "
+                                      f"(no </body> or </html>; it ends {last_tag})")
+
+
+_OPEN_DOC = re.compile(r"<(html|body)[\s>]", re.I)
+_CLOSE_DOC = re.compile(r"</(body|html)\s*>", re.I)
+
+
+def _end(tail: str, start: int) -> str:
+    """The document's last characters from `start`, at most 40, for an error message."""
+    snippet = tail[max(start, 0) :]
+    return repr(snippet if len(snippet) <= 40 else "…" + snippet[-39:])
+
+
+def segment_html(doc_id: str, source_path: str, text: str, url: str | None = None, max_chars: int | None = None,
+                 warnings: list[str] | None = None) -> Page:
+    max_chars = max_chars or max_passage_chars()
+    root = parse_html(source_path, text, warnings)
+    walker = _PassageWalker(doc_id, source_path, max_chars)
+    walker.run(root)
+    meta = html_metadata(root)
+    url = url or meta.pop("url", None)
+    page = Page(doc_id, source_path, "html", walker.passages, url=url, site=site_of(source_path, url))
+    title = meta.get("title") or text_metadata([p.text for p in walker.passages])[0]
+    page.title = title[:max_chars] if title else None
+    page.source, page.date = meta.get("source"), meta.get("date")
+    return page
+
+
+class BlockWalker:
+    """Walks the DOM in document order and cuts a line of text at every block boundary.
+
+    The walk is shared; what an element contributes and what a finished line becomes are not: `enter` gives the
+    state an element's children and its own text carry (here: tag, tag path, class tokens), `emit` receives each
+    line with the state of its first text and its link density. `skip_tags` and `normalise` say which elements
+    are dropped with their text and how white space is folded (html_features' DOM dump uses the webextract
+    README's choices).
+    """
+
+    skip_tags = SKIP_TAGS
+    root_state: object = ("", (), ())
+
+    def __init__(self):
+        self.parts: list[tuple[str, bool]] = []  # (text, inside a link)
+        self.context = None
+
+    @staticmethod
+    def normalise(text: str) -> str:
+        return normalise_space(text)
+
+    def enter(self, el, tag: str, state):
+        path = state[1] + (tag,)
+        tokens = _TOKEN.findall(f"{el.get('class', '')} {el.get('id', '')}".lower())
+        return tag, path, (state[2] + tuple(tokens))[-12:]
+
+    def emit(self, text: str, context, link_density: float) -> None:
+        raise NotImplementedError
+
+    def run(self, root) -> None:
+        body = root.find("body")
+        self.walk(body if body is not None else root, self.root_state)
+        self.flush()
+
+    def add(self, text: str | None, ctx, in_link: bool) -> None:
+        if text and text.strip():
+            if not self.parts:
+                self.context = ctx
+            self.parts.append((text, in_link))
+        elif text and self.parts:
+            self.parts.append((" ", in_link))
+
+    def flush(self) -> None:
+        text = self.normalise("".join(t for t, _ in self.parts))
+        if text and _HAS_WORD.search(text):
+            linked = sum(len(self.normalise(t)) for t, in_link in self.parts if in_link)
+            self.emit(text, self.context, min(1.0, linked / len(text)))
+        self.parts, self.context = [], None
+
+    def walk(self, el, state, in_link: bool = False) -> None:
+        """Document order without recursion (a page may nest thousands of elements): a stack of elements to
+        enter, tails to add after a child's subtree, and block ends to flush."""
+        stack: list[tuple] = [(_ENTER, el, state, in_link)]
+        while stack:
+            op, node, state, in_link = stack.pop()
+            if op is _TAIL:
+                self.add(node, state, in_link)
+            elif op is _END:
+                self.flush()
+            else:
+                self._enter(node, state, in_link, stack)
+
+    def _enter(self, el, state, in_link: bool, stack: list) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in self.skip_tags or _hidden(el):
+            return
+        state = self.enter(el, tag, state)
+        in_link = in_link or tag == "a"
+        block = tag in BLOCK_TAGS
+        if block or tag == "br":
+            self.flush()
+        if tag == "pre":
+            for line in (el.text_content() or "").splitlines():
+                self.add(line, state, in_link)
+                self.flush()
+            return
+        self.add(el.text, state, in_link)
+        if block:
+            stack.append((_END, None, None, None))
+        for child in reversed(el):
+            stack.append((_TAIL, child.tail, state, in_link))
+            stack.append((_ENTER, child, state, in_link))
+
+
+class _PassageWalker(BlockWalker):
+    """Each line a `Passage` with its tag, tag path and class/id tokens."""
+
+    def __init__(self, doc_id: str, source_path: str, max_chars: int):
+        super().__init__()
+        self.doc_id, self.source_path, self.max_chars = doc_id, source_path, max_chars
+        self.passages: list[Passage] = []
+
+    def emit(self, text: str, context, link_density: float) -> None:
+        tag, path, classes = context
+        for piece in _capped([text], self.max_chars):
+            self.passages.append(
+                Passage(self.doc_id, self.source_path, len(self.passages), None, piece, tag=tag,
+                        tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
+                        link_density=round(link_density, 4))
+            )
+
+
+def _hidden(el) -> bool:
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style", "")))
+
+
+def html_metadata(root) -> dict:
+    def meta(*names: str) -> str | None:
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                found = root.xpath(f'//meta[@{attr}="{name}"]/@content')
+                if found and found[0].strip():
+                    return normalise_space(found[0])
+        return None
+
+    h1 = root.xpath("//h1")
+    title_el = root.find(".//title")
+    title = meta("og:title", "twitter:title") or (normalise_space(h1[0].text_content()) if h1 else None)
+    title = title or (normalise_space(title_el.text_content()) if title_el is not None else None)
+    times = root.xpath("//time/@datetime")
+    raw_date = meta("article:published_time", "datePublished", "pubdate", "date", "dc.date") or (times[0] if times else None)
+    canonical = root.xpath('//link[@rel="canonical"]/@href')
+    return {
+        "title": title or None,
+        "source": meta("og:site_name", "application-name", "publisher"),
+        "date": parse_date(raw_date) if raw_date else None,
+        "url": meta("og:url") or (canonical[0] if canonical else None),
+    }
+
+
+_ENTER, _TAIL, _END = object(), object(), object()
+
+

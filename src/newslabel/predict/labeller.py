@@ -1,0 +1,164 @@
+"""The predict API: load the models once, then label pages or bare passages.
+
+    from newslabel import load_labeller
+    labeller = load_labeller()                    # the registered champions
+    page = labeller.label_page(open("page.html").read())
+    page["passages"][0]["role"], page["body_text"], page["topic"]
+    labeller.predict(["Shameful scenes at the council."], task="bias")
+
+A page is labelled on its own (its labels never depend on what else is in the batch).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from newslabel.errors import InputWarning
+from newslabel.ingest.files import RawDoc, check_page, sniff_kind
+from newslabel.ingest.metadata import AUTHOR_LINE
+from newslabel.ingest.segment import segment
+from newslabel.labels.schema import TASKS
+from newslabel.labels.stories import page_stories, story_text
+from newslabel.types import Page
+
+ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
+              "class_tokens", "link_density")
+
+
+@dataclass
+class Labeller:
+    models: dict  # task -> fitted scikit-learn model with predict_proba and classes_
+    versions: dict = field(default_factory=dict)  # task -> registered version or path
+
+    @property
+    def model_version(self) -> str:
+        return ",".join(f"{t}:{self.versions.get(t, '?')}" for t in TASKS if t in self.models)
+
+    def predict(self, texts: list[str], task: str, headline: str | list[str] | None = None):
+        """Bare passages -> [(label, score)]. Stance needs the headline(s) they are read against."""
+        if task not in self.models:
+            raise ValueError(f"no {task} model loaded; loaded: {', '.join(self.models) or 'none'}")
+        frame = pd.DataFrame({"text": list(texts)})
+        if task == "stance":  # a bare passage is its own context (FNC-1: the whole body)
+            frame["headline"] = headline if headline is not None else ""
+            frame["context"] = frame["text"]
+        if task == "role":
+            frame = _role_frame([{"doc_id": "passages", "index": i, "text": t} for i, t in enumerate(texts)])
+        return _decide(self.models[task], frame)
+
+    def label_page(self, text_or_html: str, doc_id: str = "page", url: str | None = None) -> dict:
+        """One page's text or HTML -> `label`'s dict. Raises InputError (one line, naming `doc_id`) for a page
+        that is not a non-empty str of text, or is cut off; repairs are reported as InputWarning."""
+        text = check_page(doc_id, text_or_html)
+        kind = sniff_kind(text)
+        page = segment(RawDoc(doc_id, doc_id, kind, text, url))
+        for message in page.extra.get("warnings", []):
+            warnings.warn(message, InputWarning, stacklevel=2)
+        return self.label(page)
+
+    def label(self, page: Page) -> dict:
+        """A segmented page -> its metadata, passages with all labels and scores, body text and topic."""
+        records = page.records()
+        roles = _decide(self.models["role"], _role_frame(records))
+        rows = []
+        for rec, (role, score) in zip(records, roles):
+            rows.append({k: rec[k] for k in ("doc_id", "source_path", "index", "line", "text")}
+                        | {"role": role, "role_score": score, "is_body": role == "body"})
+        title = page_title(page, rows)
+        page_topic, stories = self._news_labels(rows, title)
+        for r in rows:
+            for task in ("topic", "stance", "bias"):
+                r.setdefault(task, None)
+                r.setdefault(f"{task}_score", None)
+            r["model_version"] = self.model_version
+        body = [r for r in rows if r["is_body"]]
+        return _plain({
+            "doc_id": page.doc_id, "source_path": page.source_path, "title": title, "source": page.source,
+            "date": page.date, "url": page.url, "body_text": "\n\n".join(r["text"] for r in body),
+            "topic": page_topic, "role_counts": dict(Counter(r["role"] for r in rows)),
+            "stories": stories, "passages": rows,
+        })
+
+    def _news_labels(self, rows: list[dict], title: str | None) -> tuple[str | None, list[dict]]:
+        """Topic, stance and bias where they mean something; returns (page topic, teaser stories).
+
+        Topic is an article's: the page's from its whole body (every body passage carries it), each
+        teaser story's from its headline and summary. Stance is read against the page's headline: each
+        body passage in the context of the whole body, each teaser story as one text. Bias is a
+        sentence's own. Lines that carry no news text (`stories.carries_news`) get none of the three.
+        """
+        texts = [r["text"] for r in rows]
+        body, groups = page_stories([r["role"] for r in rows], texts)
+        body_text = story_text(texts, body)
+        units = ([body_text] if body else []) + [story_text(texts, g) for g in groups]
+        members = ([body] if body else []) + groups
+        topics = self._scores("topic", pd.DataFrame({"text": units})) if units else []
+        for unit_members, topic in zip(members, topics):
+            for i in unit_members:
+                rows[i]["topic"], rows[i]["topic_score"] = topic
+        stance_in = pd.DataFrame({"headline": title or "", "text": [texts[i] for i in body] + units[bool(body):],
+                                  "context": [body_text] * len(body) + units[bool(body):]})
+        stances = self._scores("stance", stance_in) if len(stance_in) else []
+        for i, stance in zip(body, stances):
+            rows[i]["stance"], rows[i]["stance_score"] = stance
+        for g, stance in zip(groups, stances[len(body):]):
+            for i in g:
+                rows[i]["stance"], rows[i]["stance_score"] = stance
+        news = body + [i for g in groups for i in g]
+        for i, bias in zip(news, self._scores("bias", pd.DataFrame({"text": [texts[i] for i in news]})) if news else []):
+            rows[i]["bias"], rows[i]["bias_score"] = bias
+        stories = [{"lines": [rows[i]["line"] for i in g], "index": [rows[i]["index"] for i in g],
+                    "text": units[k + bool(body)], "topic": rows[g[0]]["topic"], "topic_score": rows[g[0]]["topic_score"],
+                    "stance": rows[g[0]]["stance"], "stance_score": rows[g[0]]["stance_score"]}
+                   for k, g in enumerate(groups)]
+        return (topics[0][0] if body and topics else None), stories
+
+    def _scores(self, task: str, frame: pd.DataFrame) -> list[tuple[str | None, float | None]]:
+        if task not in self.models:
+            return [(None, None)] * len(frame)
+        return _decide(self.models[task], frame)
+
+
+def page_title(page: Page, rows: list[dict]) -> str | None:
+    """The headline stance is read against. HTML: the page's own (og:title, <title>), else the passage the role
+    model is surest is the title; text dumps the other way round, since their heuristic title is a guess."""
+    candidates = [r for r in rows if r["role"] == "title" and not AUTHOR_LINE.match(r["text"])]
+    predicted = max(candidates, key=lambda r: r["role_score"], default=None)
+    guess = predicted["text"] if predicted else None
+    return (page.title or guess) if page.kind == "html" else (guess or page.title)
+
+
+def _plain(value):
+    """JSON types only: numpy scalars and arrays become Python ones; working keys (`_topic_p`) are dropped.
+
+    >>> _plain({"a": np.float32(0.5), "b": [np.int64(2)], "_p": np.zeros(2), "c": np.array([1, 2])})
+    {'a': 0.5, 'b': [2], 'c': [1, 2]}
+    """
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _role_frame(records: list[dict]) -> pd.DataFrame:
+    rows = [{c: r.get(c) for c in ROLE_INPUT} for r in records]
+    for r in rows:
+        r["group"] = r["group"] or r["site"] or r["doc_id"]
+        for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
+            r[c] = r[c] or ""
+        r["link_density"] = float(r["link_density"] or 0.0)
+    return pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
+
+
+def _decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:
+    proba = model.predict_proba(frame)
+    best = proba.argmax(axis=1)
+    return [(str(model.classes_[k]), round(float(p[k]), 4)) for k, p in zip(best, proba)]
