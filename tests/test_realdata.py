@@ -192,3 +192,17 @@ def test_basil_and_mbic_counts_match_their_readme():
     mbic = import_mbic(DATA / "babe")["bias"]
     # README: Biased 1,018 / Non-biased 533 / No agreement 149 (dropped)
     assert Counter(r["label"] for s in mbic.values() for r in s) == {"biased": 1018, "neutral": 533}
+
+
+def test_labeller_benchmark_smoke_run_scores_every_check(tmp_path_factory):
+    """`newslabel benchmark labeller --limit 3`: each check through the user's calls, logged, counted as run."""
+    if not all((DATA / d).is_dir() for d in ("topic-bbc-news", "topic-ag-news", "babe", "fnc1")):
+        pytest.skip("the labeller checks' data is not under ../shared/data")
+    from newslabel.bench import harness
+
+    lines = []
+    assert harness.main(["labeller"], limit=3, shared=SHARED, mlruns=trained_sample(tmp_path_factory).mlruns,
+                        log=lines.append) == 0
+    checks = Counter(line.split("  ")[0] for line in lines if " n=" in line)
+    assert checks == {"bbc page topic": 3, "agnews topic": 2, "babe bias": 3, "fnc1 stance": 6}, lines
+    assert lines[-1].startswith("done: 1 of 1 benchmark(s)")
