@@ -23,7 +23,6 @@ def default_shared() -> Path:
     return project_root().parent / "shared"
 
 
-
 RESULTS = Path("benchmarks") / "results"  # under the project folder
 RESULT_FORMAT = 1
 
@@ -338,11 +337,3 @@ def write_docs(path: Path | None = None, results_dir: Path | None = None, conf: 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     return path
-
-
-
-
-
-
-
-

@@ -66,8 +66,6 @@ def label_names(task: str, frames: dict[str, pd.DataFrame]) -> list[str]:
     return sorted(present, key=lambda x: (known.index(x) if x in known else len(known), x))
 
 
-
-
 def compose_ours(system: DictConfig, shared: Path, limit: int = 0) -> DictConfig:
     """The training config of one of our systems; a smoke run (limit) adds its `smoke_overrides`."""
     from newslabel.config import compose

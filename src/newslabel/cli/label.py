@@ -19,8 +19,6 @@ labelled); 2 usage error (bad option, model that cannot be loaded); 3 the run fa
 --out locked by another run): rerun the same command to resume."""
 
 
-
-
 class Engine(StrEnum):
     local = "local"
     spark = "spark"

@@ -111,5 +111,3 @@ def _task_rows(rec: dict, labels: dict, fired: dict, model: RuleModel, use_rules
                          if task == "stance" else {})
                 out[task] = {**base, **extra, "label": labels[task], "label_source": "gold", "confidence": 1.0}
     return out
-
-

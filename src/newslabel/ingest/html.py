@@ -273,5 +273,3 @@ def html_metadata(root) -> dict:
 
 
 _ENTER, _TAIL, _END = object(), object(), object()
-
-

@@ -38,14 +38,6 @@ def segment(doc: RawDoc, max_chars: int | None = None) -> Page:
     return page
 
 
-
-
-
-
-
-
-
-
 def segment_text(doc_id: str, source_path: str, text: str, url: str | None = None,
                  max_chars: int | None = None) -> Page:
     max_chars = max_chars or max_passage_chars()
@@ -57,8 +49,3 @@ def segment_text(doc_id: str, source_path: str, text: str, url: str | None = Non
     page = Page(doc_id, source_path, "text", passages, url=url, site=site_of(source_path, url))
     page.title, page.source, page.date = text_metadata([p.text for p in passages])
     return page
-
-
-
-
-

@@ -53,5 +53,3 @@ _SENTENCE_END = re.compile(r"[.!?\u2026\u3002][\"'\u201d\u2019)\]]* ")
 
 def _capped(texts: list[str], cap: int) -> list[str]:
     return [piece for t in texts for piece in (split_long(t, cap) if len(t) > cap else [t])]
-
-

@@ -267,5 +267,3 @@ def html_part(options) -> tuple[str, object]:
     """The ("html", transformer) FeatureUnion part for a model config's ``html_features`` block."""
     opts = dict(options) if options is not True else {}
     return "html", make_pipeline(HtmlFeatures(**opts), MaxAbsScaler())
-
-

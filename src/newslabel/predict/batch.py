@@ -38,10 +38,6 @@ class Progress:
     done_bytes: int = 0  # the length of `<out>.done` up to its last whole, consistent line
 
 
-
-
-
-
 def read_progress(out: Path, articles: Path | None = None) -> Progress:
     """Completed pages and the byte offsets the outputs are good up to.
 
@@ -138,8 +134,6 @@ def _run_locked(paths, out, articles, model, workers, max_bytes, progress_bar, p
         finally:
             bar.close()
     return res
-
-
 
 
 def _write(o: Outcome, res: BatchResult, fo, fa, fd, with_articles: bool) -> None:

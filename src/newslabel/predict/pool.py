@@ -37,7 +37,6 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-
 _LABELLER = None
 
 
@@ -258,13 +257,3 @@ class _Pool:
             with contextlib.suppress(Exception):
                 p.join(5)
         self.pool, self.procs = None, {}
-
-
-
-
-
-
-
-
-
-

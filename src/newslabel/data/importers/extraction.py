@@ -94,4 +94,3 @@ def _webextract_rows(df: pd.DataFrame, html_dir: Path) -> pd.DataFrame:
             "gold_coverage": df["gold_coverage"].astype(float) if "gold_coverage" in df else float("nan"),
         }
     )
-
