@@ -20,7 +20,7 @@ from _trained import REPO, overrides, trained_sample
 
 from newslabel import __version__, load_labeller
 from newslabel.config import compose
-from newslabel.predict.labeller import ROLE_INPUT
+from newslabel.models.inputs import ROLE_INPUT
 from newslabel.serve.spark import spark_problem
 from newslabel.tracking import store as tracking
 
@@ -161,7 +161,7 @@ def test_role_champion_is_skops_with_the_labeller_inputs(lifecycle, client, tmp_
     assert mlmodel["flavors"]["sklearn"]["serialization_format"] == "skops"
     assert mlmodel["metadata"] == {"newslabel_version": __version__, "newslabel_kind": "sklearn", "newslabel_task": "role"}
     assert sorted(c["name"] for c in json.loads(mlmodel["signature"]["inputs"])) == sorted(ROLE_INPUT)  # what
-    # the labeller passes (predict._role_frame), so no gold_coverage
+    # the labeller passes (models.inputs.role_frame), so no gold_coverage
     requirements = (folder / "requirements.txt").read_text().splitlines()
     assert f"newslabel=={__version__}" in requirements and not [r for r in requirements if "cloudpickle" in r]
     assert sorted(skops.io.get_untrusted_types(file=folder / "model.skops")) == ROLE_TYPES  # no `src.` module

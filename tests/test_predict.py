@@ -85,7 +85,7 @@ def test_unknown_model_uri_is_one_clear_line(tmp_path_factory):
 
 
 def test_page_title_prefers_the_model_on_text_dumps_and_the_page_on_html():
-    from newslabel.predict.labeller import page_title
+    from newslabel.labels.stories import page_title
     from newslabel.types import Page
 
     rows = [{"text": "Get the app", "role": "promo", "role_score": 0.9},

@@ -206,3 +206,23 @@ def test_labeller_benchmark_smoke_run_scores_every_check(tmp_path_factory):
     checks = Counter(line.split("  ")[0] for line in lines if " n=" in line)
     assert checks == {"bbc page topic": 3, "agnews topic": 2, "babe bias": 3, "fnc1 stance": 6}, lines
     assert lines[-1].startswith("done: 1 of 1 benchmark(s)")
+
+
+def test_sample_stance_is_trained_with_the_headline_the_labeller_reads(tmp_path_factory, labeller):
+    """The training's headline for a sample page is the labeller's `title` for that file (as `newslabel label`
+    reads it: its path gives the site), from the role champion's roles."""
+    from mlflow import MlflowClient
+
+    from newslabel.tracking import store as tracking
+    from newslabel.training.headlines import predicted_headlines, sample_pages
+
+    t = trained_sample(tmp_path_factory)
+    tracking.configure(t.mlruns)
+    exp = MlflowClient().get_experiment_by_name("newslabel-train")
+    (run,) = MlflowClient().search_runs([exp.experiment_id], "tags.task = 'stance'")
+    assert run.data.tags["sample_headlines_from"] == "models:/newslabel-role/1"
+    pages = sample_pages(t.cfg)
+    headlines = predicted_headlines(pages, labeller.models["role"])
+    assert len(pages) == 42 and len(headlines) == 42
+    for page in pages:
+        assert headlines[page.doc_id] == labeller.label(page)["title"], page.doc_id

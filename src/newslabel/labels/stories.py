@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 
+from newslabel.ingest.metadata import AUTHOR_LINE
 from newslabel.labels.context import norm_line
 from newslabel.labels.rules import RELATED_HEADER, RELATIVE_TIME, TIMESTAMP, WIDGET
+from newslabel.types import Page
 
 BULLET = re.compile(r"^[\s•·◦▪●■\-–—*|>»]+")
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -141,3 +143,12 @@ def stance_contexts(roles: list[str | None], texts: list[str]) -> list[str | Non
         for i in story:
             out[i] = story_text(texts, story)
     return out
+
+
+def page_title(page: Page, rows: list[dict]) -> str | None:
+    """The headline stance is read against. HTML: the page's own (og:title, <title>), else the passage the role
+    model is surest is the title; text dumps the other way round, since their heuristic title is a guess."""
+    candidates = [r for r in rows if r["role"] == "title" and not AUTHOR_LINE.match(r["text"])]
+    predicted = max(candidates, key=lambda r: r["role_score"], default=None)
+    guess = predicted["text"] if predicted else None
+    return (page.title or guess) if page.kind == "html" else (guess or page.title)

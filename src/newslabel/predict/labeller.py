@@ -20,14 +20,11 @@ import pandas as pd
 
 from newslabel.errors import InputWarning
 from newslabel.ingest.files import RawDoc, check_page, sniff_kind
-from newslabel.ingest.metadata import AUTHOR_LINE
 from newslabel.ingest.segment import segment
 from newslabel.labels.schema import TASKS
-from newslabel.labels.stories import page_stories, story_text
+from newslabel.labels.stories import page_stories, page_title, story_text
+from newslabel.models.inputs import ROLE_INPUT, decide, role_frame  # noqa: F401 - ROLE_INPUT re-exported
 from newslabel.types import Page
-
-ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
-              "class_tokens", "link_density")
 
 
 @dataclass
@@ -48,8 +45,8 @@ class Labeller:
             frame["headline"] = headline if headline is not None else ""
             frame["context"] = frame["text"]
         if task == "role":
-            frame = _role_frame([{"doc_id": "passages", "index": i, "text": t} for i, t in enumerate(texts)])
-        return _decide(self.models[task], frame)
+            frame = role_frame([{"doc_id": "passages", "index": i, "text": t} for i, t in enumerate(texts)])
+        return decide(self.models[task], frame)
 
     def label_page(self, text_or_html: str, doc_id: str = "page", url: str | None = None) -> dict:
         """One page's text or HTML -> `label`'s dict. Raises InputError (one line, naming `doc_id`) for a page
@@ -64,7 +61,7 @@ class Labeller:
     def label(self, page: Page) -> dict:
         """A segmented page -> its metadata, passages with all labels and scores, body text and topic."""
         records = page.records()
-        roles = _decide(self.models["role"], _role_frame(records))
+        roles = decide(self.models["role"], role_frame(records))
         rows = []
         for rec, (role, score) in zip(records, roles):
             rows.append({k: rec[k] for k in ("doc_id", "source_path", "index", "line", "text")}
@@ -121,16 +118,7 @@ class Labeller:
     def _scores(self, task: str, frame: pd.DataFrame) -> list[tuple[str | None, float | None]]:
         if task not in self.models:
             return [(None, None)] * len(frame)
-        return _decide(self.models[task], frame)
-
-
-def page_title(page: Page, rows: list[dict]) -> str | None:
-    """The headline stance is read against. HTML: the page's own (og:title, <title>), else the passage the role
-    model is surest is the title; text dumps the other way round, since their heuristic title is a guess."""
-    candidates = [r for r in rows if r["role"] == "title" and not AUTHOR_LINE.match(r["text"])]
-    predicted = max(candidates, key=lambda r: r["role_score"], default=None)
-    guess = predicted["text"] if predicted else None
-    return (page.title or guess) if page.kind == "html" else (guess or page.title)
+        return decide(self.models[task], frame)
 
 
 def _plain(value):
@@ -148,17 +136,3 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _role_frame(records: list[dict]) -> pd.DataFrame:
-    rows = [{c: r.get(c) for c in ROLE_INPUT} for r in records]
-    for r in rows:
-        r["group"] = r["group"] or r["site"] or r["doc_id"]
-        for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
-            r[c] = r[c] or ""
-        r["link_density"] = float(r["link_density"] or 0.0)
-    return pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
-
-
-def _decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:
-    proba = model.predict_proba(frame)
-    best = proba.argmax(axis=1)
-    return [(str(model.classes_[k]), round(float(p[k]), 4)) for k, p in zip(best, proba)]

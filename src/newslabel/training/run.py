@@ -24,6 +24,7 @@ from newslabel.tracking import model_files, registry, runinfo
 from newslabel.tracking import store as tracking
 from newslabel.training.evaluate import write_reports
 from newslabel.training.fit import ensure_datasets, fit_task, frames, inputs
+from newslabel.training.headlines import predicted_headlines, sample_pages, with_headlines
 
 DATASET_CONTEXTS = (("train", "training"), ("validation", "validation"), ("test", "test"))
 
@@ -44,6 +45,9 @@ def log_task_inputs(data: dict, summary: dict) -> None:
 def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit: str,
                overrides: list[str] = ()) -> dict:
     data, summary, labels = frames(task, cfg)
+    headlines_from = None
+    if task == "stance":
+        data, headlines_from = _labeller_headlines(cfg, data)
     name = f"{cfg.tracking.registered_prefix}{task}"
     resolved = OmegaConf.to_container(cfg, resolve=True)
     digest = runinfo.config_digest({**runinfo.task_settings(resolved, task), "dataset": summary["digest"]},
@@ -51,6 +55,8 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
     primary = cfg.tasks[task].primary_metric
     tags = {"task": task, "data": cfg.data.name, "model": cfg.model.name, "git_commit": commit,
             "mlflow.source.git.commit": commit, "dataset_digest": summary["digest"], "config_digest": digest}
+    if headlines_from:
+        tags["sample_headlines_from"] = headlines_from  # the role model whose roles picked the sample headlines
     run_name = runinfo.child_name(task, cfg.model.name, cfg.data.name, list(overrides), digest)
     champion_before = tracking.champion_summary(name, primary)
     start = time.perf_counter()
@@ -76,6 +82,16 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
     result["seconds"] = time.perf_counter() - start
     print_task_line(task, primary, result)
     return result
+
+
+def _labeller_headlines(cfg: DictConfig, data: dict) -> tuple[dict, str | None]:
+    """Stance frames with the sample pages' headlines as the labeller picks them (training.headlines), and the
+    role champion that picked them; unchanged, with None, while there is no role champion."""
+    uri = registry.champion_uris(cfg.tracking.registered_prefix).get("role", (None,))[0]
+    pages = sample_pages(cfg) if uri else []
+    if not pages:
+        return data, None
+    return with_headlines(data, predicted_headlines(pages, model_files.load_task_model(uri))), uri
 
 
 def describe_task_run(task: str, cfg: DictConfig, resolved: dict, summary: dict, data: dict, result: dict,

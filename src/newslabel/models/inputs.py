@@ -1,0 +1,30 @@
+"""What the role model reads of a page, and how a model's probabilities become one label with its score.
+
+Shared by the labeller (predict/) and by training, which needs the role champion's view of the sample pages
+(the headline stance is read against).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
+              "class_tokens", "link_density")
+
+
+def role_frame(records: list[dict]) -> pd.DataFrame:
+    """A page's passage records (`Page.records()`) -> the role model's input frame."""
+    rows = [{c: r.get(c) for c in ROLE_INPUT} for r in records]
+    for r in rows:
+        r["group"] = r["group"] or r["site"] or r["doc_id"]
+        for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
+            r[c] = r[c] or ""
+        r["link_density"] = float(r["link_density"] or 0.0)
+    return pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
+
+
+def decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:
+    """[(the most probable label, its probability rounded to 4 places)] a row."""
+    proba = model.predict_proba(frame)
+    best = proba.argmax(axis=1)
+    return [(str(model.classes_[k]), round(float(p[k]), 4)) for k, p in zip(best, proba)]
