@@ -34,12 +34,16 @@ def test_train_returns_metrics_for_every_task(trained):
     from newslabel import load_labeller
     from newslabel.training.evaluate import metrics
     from newslabel.training.fit import frames, inputs
+    from newslabel.training.run import labeller_headlines
 
     labeller = load_labeller(mlruns=trained.mlruns)
     for task in TASKS:
         r = trained.results[task]
         # The reported figures are the registered model's on the saved splits, recomputed here.
         data, _, labels = frames(task, trained.cfg)
+        if task == "stance":  # with the sample headlines the stance run used (training.headlines)
+            data, used = labeller_headlines(trained.cfg, data)
+            assert used == "models:/newslabel-role/1"
         model = labeller.models[task]
         for split, prefix in (("test", "test_"), ("validation", "val_")):
             pred = model.classes_[model.predict_proba(inputs(data[split])).argmax(axis=1)].tolist()
@@ -159,7 +163,8 @@ def test_champion_rule_compares_with_the_champion_on_validation(trained):
 def test_training_is_deterministic(trained, tmp_path):
     from newslabel.training.run import train
 
-    cfg = compose("train", overrides(tmp_path, "task=stance", f"paths.processed={trained.processed}"))
+    # role first: stance reads the sample headlines through the role champion (training.headlines)
+    cfg = compose("train", overrides(tmp_path, "task.names=[role,stance]", f"paths.processed={trained.processed}"))
     again = train(cfg)["stance"]
     for key in ("test_accuracy", "test_macro_f1", "val_macro_f1"):
         assert again[key] == trained.results["stance"][key]

@@ -47,7 +47,7 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
     data, summary, labels = frames(task, cfg)
     headlines_from = None
     if task == "stance":
-        data, headlines_from = _labeller_headlines(cfg, data)
+        data, headlines_from = labeller_headlines(cfg, data)
     name = f"{cfg.tracking.registered_prefix}{task}"
     resolved = OmegaConf.to_container(cfg, resolve=True)
     digest = runinfo.config_digest({**runinfo.task_settings(resolved, task), "dataset": summary["digest"]},
@@ -84,7 +84,7 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
     return result
 
 
-def _labeller_headlines(cfg: DictConfig, data: dict) -> tuple[dict, str | None]:
+def labeller_headlines(cfg: DictConfig, data: dict) -> tuple[dict, str | None]:
     """Stance frames with the sample pages' headlines as the labeller picks them (training.headlines), and the
     role champion that picked them; unchanged, with None, while there is no role champion."""
     uri = registry.champion_uris(cfg.tracking.registered_prefix).get("role", (None,))[0]
