@@ -8,6 +8,7 @@ Trains once per test session into a temporary processed-data folder and MLflow s
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,14 @@ def trained_sample(tmp_path_factory) -> Trained:
         cfg = compose("train", overrides(tmp))
         _CACHE["sample"] = Trained(cfg, train(cfg), tmp / "mlruns", tmp / "processed")
     return _CACHE["sample"]
+
+
+def store_copy(trained: Trained, tmp_path_factory, name: str) -> Path:
+    """A new mlruns/ holding a copy of the shared training's runs and registry (its artifacts stay shared)."""
+    mlruns = tmp_path_factory.mktemp(name) / "mlruns"
+    mlruns.mkdir()
+    shutil.copy(trained.mlruns / "mlflow.db", mlruns / "mlflow.db")
+    return mlruns
 
 
 def seed_gold(shared: Path) -> list[tuple[int, str]]:

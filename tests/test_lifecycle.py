@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from _trained import REPO, overrides, trained_sample
+from _trained import REPO, overrides, store_copy, trained_sample
 
 from newslabel import __version__, load_labeller
 from newslabel.config import compose
@@ -38,9 +37,7 @@ def lifecycle(tmp_path_factory):
     from newslabel.training.run import train
 
     t = trained_sample(tmp_path_factory)
-    tmp = tmp_path_factory.mktemp("lifecycle")
-    (tmp / "mlruns").mkdir()
-    shutil.copy(t.mlruns / "mlflow.db", tmp / "mlruns" / "mlflow.db")
+    tmp = store_copy(t, tmp_path_factory, "lifecycle").parent
     args = ("task=bias", "model.C=1", f"paths.processed={t.processed}")
     forced = train(compose("train", overrides(tmp, *args, "tracking.force_promote=true")))
     again = train(compose("train", overrides(tmp, *args)))

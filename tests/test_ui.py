@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from _trained import REPO, overrides, trained_sample
+from _trained import REPO, overrides, store_copy, trained_sample
 
 TASKS = ("role", "topic", "stance", "bias")
 README_METRICS = {"test_macro_f1", "test_accuracy", "val_macro_f1"}  # all tasks; role and stance add their own
@@ -39,9 +38,7 @@ def store(tmp_path_factory):
     from newslabel.training.run import train
 
     trained = trained_sample(tmp_path_factory)
-    tmp = tmp_path_factory.mktemp("ui")
-    (tmp / "mlruns").mkdir()
-    shutil.copy(trained.mlruns / "mlflow.db", tmp / "mlruns" / "mlflow.db")
+    tmp = store_copy(trained, tmp_path_factory, "ui").parent
     extra = ["task=bias", "model.C=10", "tracking.register=false"]
     train(compose("train", overrides(tmp, f"paths.processed={trained.processed}", *extra)), extra)
     tracking.configure(trained.mlruns)  # the other test modules' store stays MLflow's current one
