@@ -33,6 +33,11 @@ def fold(key: str, folds: int) -> int:
     return _int32(key) % folds
 
 
+def md5(key: str) -> str:
+    """The md5 hex digest of `key`: the public sets' group keys and split buckets."""
+    return hashlib.md5(str(key).encode("utf-8")).hexdigest()
+
+
 def bucket(key: str) -> int:
     """0..99 from md5(key): the public sets' split rule, as each importer's docstring states it."""
-    return int(hashlib.md5(str(key).encode("utf-8")).hexdigest(), 16) % 100
+    return int(md5(key), 16) % 100

@@ -40,7 +40,6 @@ A missing folder or file raises ``MissingDataError`` with a one-line message nam
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -73,10 +72,6 @@ def read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
     return df
-
-
-def md5(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
 def map_labels(values: pd.Series, mapping: dict[str, str], path: Path) -> pd.Series:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from newslabel import hashing
 from newslabel.data.importers import common
 from newslabel.data.importers.common import Rows, Splits
 
@@ -79,7 +80,7 @@ def import_agnews(root: Path) -> dict[str, dict[str, Rows]]:
         frames[part] = pd.DataFrame(
             {
                 "doc_id": [f"agnews-{part}-{i}" for i in range(len(df))],
-                "group": text.map(common.md5),
+                "group": text.map(hashing.md5),
                 "text": text,
                 "label": common.map_labels(df["label_name"], AGNEWS_TOPICS, path),
                 "native_label": df["label_name"],
@@ -108,7 +109,7 @@ def import_huffpost(root: Path, confidence: tuple[str, ...] = HUFFPOST_CONFIDENC
     if missing:
         raise ValueError(f"{path}: missing field(s) {', '.join(missing)}")
     df = df[df["iptc"].notna() & df["iptc_confidence"].isin(confidence)]
-    out = common.gold(pd.DataFrame({"doc_id": "huffpost-" + df["id"].astype(str), "group": df["text"].map(common.md5),
+    out = common.gold(pd.DataFrame({"doc_id": "huffpost-" + df["id"].astype(str), "group": df["text"].map(hashing.md5),
                               "text": df["text"].astype(str), "label": df["iptc"].astype(str),
                               "native_label": df["category"].astype(str)}))
     return {"topic": common.check_labels("topic", common.by_split(out, common.hash_split(out["group"])))}
