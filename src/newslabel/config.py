@@ -30,6 +30,11 @@ def project_root() -> Path:
     raise FileNotFoundError(f"no newslabel project: no {MARKER} at or above {here}; set ${HOME_ENV}")
 
 
+def mlruns_dir() -> Path:
+    """The MLflow store the labeller reads: $NEWSLABEL_MLRUNS, else mlruns/ of the project."""
+    return Path(os.environ.get("NEWSLABEL_MLRUNS") or project_root() / "mlruns")
+
+
 def config_dir() -> Path:
     return project_root() / "configs"
 

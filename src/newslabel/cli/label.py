@@ -85,7 +85,7 @@ def main(
 
 def _spark(paths, out, articles, model, master, id_col, text_col, input_format, buckets, overwrite, max_bytes):
     """The Spark engine; exits 2 when it cannot start, 1 when some pages failed (error rows), else 0."""
-    from newslabel.config import project_root
+    from newslabel.config import mlruns_dir
     from newslabel.errors import ModelLoadError
     from newslabel.serve.spark import DEFAULT_MODEL, SparkUnavailable, run_spark
     from newslabel.tracking import store as tracking
@@ -98,7 +98,7 @@ def _spark(paths, out, articles, model, master, id_col, text_col, input_format, 
     if os.environ.get("MLFLOW_TRACKING_URI") and not os.environ.get("NEWSLABEL_MLRUNS"):
         tracking.set_uri(os.environ["MLFLOW_TRACKING_URI"])
     else:
-        tracking.configure(os.environ.get("NEWSLABEL_MLRUNS") or project_root() / "mlruns")
+        tracking.configure(mlruns_dir())
     limit = max_bytes or int(load_group("ingest").max_bytes)
     try:
         res = run_spark(paths, out, model or DEFAULT_MODEL, master, id_col=id_col, text_col=text_col,

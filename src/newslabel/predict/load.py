@@ -79,11 +79,9 @@ def load_labeller(model: str | None = None, tracking_uri: str | None = None, mlr
     from newslabel.tracking import store as tracking
 
     if tracking_uri is None:
-        import os
+        from newslabel.config import mlruns_dir
 
-        from newslabel.config import project_root
-
-        tracking.configure(mlruns or os.environ.get("NEWSLABEL_MLRUNS") or project_root() / "mlruns")
+        tracking.configure(mlruns or mlruns_dir())
     else:
         tracking.set_uri(tracking_uri)
     return load(model)
