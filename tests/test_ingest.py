@@ -549,13 +549,23 @@ def test_html5_page_ending_with_body_and_no_html_close_is_labelled(tmp_path: Pat
     ("<div><p>Text one.</p><a href=\"https://exa", "ends inside a tag ('<a href=\"https://exa')"),
     ("<p>Text one.</p><!-- a comment that never", "ends inside a comment ('<!-- a comment that never')"),
     ("<div><p>Text one.</p><p>Cut in the mid", "ends in the middle of text ('<p>Cut in the mid')"),
-    ("<html><body><div><p>Text one.</p></div>", "<html> is never closed (no </body> or </html>; it ends '</div>')"),
-    ("<body><p>Text one.</p>", "<body> is never closed (no </body> or </html>; it ends '</p>')"),
 ])
 def test_cut_html_is_truncated(tmp_path: Path, good, html: str, reason: str):
     bad = tmp_path / "cut.html"
     bad.write_text(html, encoding="utf-8")
     assert _read_with_bad(good, str(bad)) == [f"{bad}: truncated HTML: {reason}"]
+
+
+@pytest.mark.parametrize(("html", "reason"), [
+    ("<html><body><div><p>Text one.</p></div>", "<html> is never closed (no </body> or </html>; it ends '</div>')"),
+    ("<body><p>Text one.</p>", "<body> is never closed (no </body> or </html>; it ends '</p>')"),
+])
+def test_html_without_end_tags_is_read_with_a_warning(tmp_path: Path, html: str, reason: str):
+    page = tmp_path / "open.html"
+    page.write_text(html, encoding="utf-8")
+    pages, errors = read_pages([str(page)])
+    assert errors == [] and [p.text for p in pages[0].passages] == ["Text one."]
+    assert pages[0].extra["warnings"] == [f"{page}: {reason}: read as it is, it may be cut off"]
 
 
 def test_deep_nesting_keeps_every_passage(tmp_path: Path):

@@ -333,12 +333,22 @@ def read_jsonl_records(path: str, text: str, warnings: list[str] | None = None) 
 
 
 _LOOKS_HTML = re.compile(r"^\s*(<!doctype html|<html\b|<\?xml)|<(body|p|div|article)\b", re.I)
+_LEADING_COMMENTS = re.compile(r"^(\s*<!--.*?-->)+", re.S)
+_HTML_TAG = re.compile(r"</?(html|head|title|meta|link|body|table|tr|td|img|br|script|style|font|center|span|a|ul|li|h[1-6])\b", re.I)
+HTML_TAGS_TO_SNIFF = 3  # distinct known elements at the start of a string that make it HTML
 
 
 def sniff_kind(text: str) -> str:
     """A page handed over as a string (no file name to go by): "html" if its start looks like HTML, else "text".
+    The start is read after any leading comments, and three different common elements in it are enough (old
+    pages open with tables, images and comments, not a doctype).
 
     >>> sniff_kind("<!DOCTYPE html><title>x</title>"), sniff_kind("Headline\\nBody <b>bold</b>")
     ('html', 'text')
+    >>> sniff_kind("<!-- banner --><table><tr><td><img src=a.gif><br>Welcome</td></tr></table>")
+    'html'
     """
-    return "html" if _LOOKS_HTML.search(text[:2000]) else "text"
+    head = _LEADING_COMMENTS.sub("", text[:20000], count=1)[:4000]
+    if _LOOKS_HTML.search(head[:2000]):
+        return "html"
+    return "html" if len({m.lower() for m in _HTML_TAG.findall(head)}) >= HTML_TAGS_TO_SNIFF else "text"

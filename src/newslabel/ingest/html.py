@@ -35,7 +35,7 @@ def parse_html(source_path: str, text: str, warnings: list[str] | None = None):
     deeper than 2,048 elements even with huge_tree: such a page is parsed again with its div tags turned into
     line breaks (a warning says so), and is an error if it is still too deep.
     """
-    check_html_end(source_path, text)
+    check_html_end(source_path, text, warnings)
     text = drop_noscript(text)
     root, too_deep = _parse(source_path, text)
     if too_deep:
@@ -84,13 +84,14 @@ def drop_noscript(text: str) -> str:
     return "".join(out)
 
 
-def check_html_end(source_path: str, text: str) -> None:
+def check_html_end(source_path: str, text: str, warnings: list[str] | None = None) -> None:
     """InputError when an HTML document is cut off. The rule (HTML5 lets `</body>` and `</html>` be left out):
     a document with a `</body>` or `</html>` end tag is complete (whatever follows it is ignored, as browsers
     do). Otherwise, after trailing white space and complete comments it must not end (1) inside a comment
     (an `<!--` with no `-->` after it), (2) inside a tag (a `<` with no `>` after it), or (3) with text after
-    its last tag; and (4) if it opens `<html>` or `<body>` it must close one of them, since a page cut right
-    after a tag lacks both.
+    its last tag. (4) A page that opens `<html>` or `<body>`, closes neither and ends on a complete tag may be
+    cut right after that tag, but many real pages simply leave both end tags out (9 of extraction-merged's
+    1,525): it is read as it is, with a warning.
 
     >>> check_html_end("ok.html", "<html><body><p>Done.</p></body>")
     >>> check_html_end("ok.html", "<div><p>A fragment.</p></div>\\n<!-- cached -->\\n")
@@ -112,9 +113,9 @@ def check_html_end(source_path: str, text: str) -> None:
     if tail[gt + 1 :].strip():
         raise InputError(source_path, f"truncated HTML: ends in the middle of text ({last_tag})")
     opened = _OPEN_DOC.search(text)
-    if opened:
-        raise InputError(source_path, f"truncated HTML: <{opened.group(1).lower()}> is never closed "
-                                      f"(no </body> or </html>; it ends {last_tag})")
+    if opened and warnings is not None:
+        warnings.append(f"{source_path}: <{opened.group(1).lower()}> is never closed (no </body> or </html>; it "
+                        f"ends {last_tag}): read as it is, it may be cut off")
 
 
 _OPEN_DOC = re.compile(r"<(html|body)[\s>]", re.I)

@@ -88,6 +88,7 @@ def trafilatura_text(html: str, *, favor_precision: bool = True, favor_recall: b
                      include_comments: bool = False) -> str:
     import trafilatura
 
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # "discarding data: None" on every empty page
     out = trafilatura.extract(html, include_comments=include_comments, favor_precision=favor_precision,
                               favor_recall=favor_recall)
     return out or ""

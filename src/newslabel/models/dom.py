@@ -221,13 +221,12 @@ def _trafilatura_block(out: np.ndarray, texts: list[str], html: str, page: _Dom,
 
     n, col = len(texts), FEATURE_NAMES.index
     cov = {m: np.asarray(c, dtype=float) for m, c in trafilatura_coverage(texts, html).items()}
-    kernel = np.ones(2 * WINDOW + 1)
-    norm = np.convolve(np.ones(n), kernel, "same")
+    norm = _window_sum(np.ones(n))
     for mode in TRAFILATURA_MODES:
         c = cov[mode]
         out[:, col(f"traf_{mode}")] = c
         out[:, col(f"traf_{mode}_body")] = c >= 0.5
-        out[:, col(f"traf_{mode}_window")] = np.convolve(c, kernel, "same") / norm
+        out[:, col(f"traf_{mode}_window")] = _window_sum(c) / norm
     out[:, col("traf_page_share")] = float(np.mean(cov["precision"] >= 0.5))
     out[:, col("traf_in_main")] = (cov["precision"] >= 0.5) * out[:, col("in_main")]
     if not page.lines:
@@ -247,6 +246,16 @@ def _trafilatura_block(out: np.ndarray, texts: list[str], html: str, page: _Dom,
             for k in range(1, ANCESTOR_LEVELS + 1):
                 e = chain[-1 - k] if len(chain) > k else chain[0]
                 out[i, col(f"traf_{mode}_up{k}")] = covered[e] / total[e] if total[e] else 0.0
+
+
+def _window_sum(values: np.ndarray, half: int = WINDOW) -> np.ndarray:
+    """Each value's sum with its `half` neighbours on each side, the same length as `values` (any length;
+    numpy's convolve "same" returns the kernel's length for shorter inputs).
+
+    >>> _window_sum(np.ones(3), half=3).tolist()
+    [3.0, 3.0, 3.0]
+    """
+    return np.convolve(values, np.ones(2 * half + 1), "full")[half:half + len(values)]
 
 
 def _read_html(path: str | None) -> str | None:
