@@ -13,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from newslabel.data.importers.bias import import_babe, import_basil, import_mbic
+from newslabel.data.importers.bias import import_babe
 from newslabel.data.importers.extraction import import_webextract
 from newslabel.data.importers.registry import IMPORTERS
-from newslabel.data.importers.stance import import_arc, import_fnc1
 from newslabel.data.importers.topic import (
     AGNEWS_TOPICS,
     BBC_TOPICS,
-    import_agnews,
-    import_bbc,
-    import_huffpost,
-    import_iptc,
 )
 from newslabel.errors import MissingDataError
 from newslabel.labels.schema import BIAS, STANCE, TOPIC
@@ -91,18 +86,16 @@ def _sum(*counts: dict[str, int]) -> dict[str, int]:
 
 # -- common contract -------------------------------------------------------------------------
 def test_registry():
-    assert IMPORTERS == {
-        "webextract": import_webextract,
-        "bbc": import_bbc,
-        "agnews": import_agnews,
-        "fnc1": import_fnc1,
-        "babe": import_babe,
-        "huffpost": import_huffpost,
-        "iptc": import_iptc,
-        "arc": import_arc,
-        "basil": import_basil,
-        "mbic": import_mbic,
-    }
+    """Every importer the data configs name is registered, and every registered one is named by a config."""
+    from omegaconf import OmegaConf
+
+    named = set()
+    for path in (Path(__file__).resolve().parents[1] / "configs" / "data").glob("*.yaml"):
+        cfg = OmegaConf.to_container(OmegaConf.load(path))
+        named |= {cfg["importer"]} if cfg.get("importer") else set()
+        named |= {spec["importer"] for specs in (cfg.get("mix") or {}).values() for spec in specs if "importer" in spec}
+    assert named == set(IMPORTERS)
+    assert IMPORTERS["webextract"] is import_webextract and IMPORTERS["babe"] is import_babe
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -6,7 +6,9 @@
 - BABE test sentences through `Labeller.predict(task="bias")` -> macro-F1;
 - FNC-1 competition test, a fixed sample of pairs, through `Labeller.predict(task="stance", headline=...)`
   -> FNC relative score and macro-F1, and the same pairs with the headlines shuffled among them (a model
-  that reads the headline scores worse).
+  that reads the headline scores worse);
+- webextract and extraction-merged test pages (HTML) through `Labeller.label_page` -> body F1 of the body
+  text, trafilatura in precision mode beside it (`bench.bodytext`).
 
 Each figure has a 95% bootstrap interval (items resampled) and a baseline scored in the same run: the
 majority class, and a TF-IDF logistic regression trained on that source's own train split. Every row is one
@@ -160,6 +162,7 @@ def _confusion(gold, pred, top: int = 6) -> str:
 
 CHECKS = {"bbc": ("topic", eval_bbc), "agnews": ("topic", eval_agnews), "babe": ("bias", eval_babe),
           "fnc1": ("stance", eval_fnc)}
+BODY_CHECKS = ("webextract", "extraction-merged")  # folders of bench.bodytext's checks on HTML pages
 
 
 def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print) -> list[dict]:
@@ -177,11 +180,24 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
             log(f"skipped labeller check {name}: its data is not under {shared / 'data'}")
             continue
         rows += check(labeller, frames, limit)
+    rows += _body_checks(labeller, shared, limit, log)
     _log(rows, labeller, mlruns, limit)
     for r in rows:
         target = f"  target {r['target']:.2f}" if r.get("target") else ""
         log(f"{r['check']:16} {r['system'][:48]:48} {r['metric']:12} {r['value']:.3f} "
             f"[{r['lo']:.3f}, {r['hi']:.3f}] n={r['n']}{target}")
+    return rows
+
+
+def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
+    from newslabel.bench import bodytext
+
+    rows = []
+    for folder, check in zip(BODY_CHECKS, (bodytext.eval_webextract, bodytext.eval_merged)):
+        if not (shared / "data" / folder).is_dir():
+            log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
+            continue
+        rows += check(labeller, shared / "data" / folder, limit)
     return rows
 
 

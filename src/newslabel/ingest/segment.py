@@ -24,7 +24,8 @@ def segment(doc: RawDoc, max_chars: int | None = None) -> Page:
     """A raw document -> a Page; raises InputError for truncated or unusable HTML.
 
     Passages longer than `max_chars` (default: configs/ingest `max_passage_chars`) are split, see `split_long`.
-    `page.extra["warnings"]` carries the document's warnings and any repair made here.
+    `page.extra["warnings"]` carries the document's warnings and any repair made here, `page.extra["html"]` an
+    HTML page's source.
     """
     cap = max_chars or max_passage_chars()
     warnings = list(doc.warnings)
@@ -35,6 +36,8 @@ def segment(doc: RawDoc, max_chars: int | None = None) -> Page:
     if not page.passages:
         raise InputError(doc.source_path, f"page {doc.doc_id!r} has no text passages")
     page.extra["warnings"] = warnings
+    if doc.kind == "html":
+        page.extra["html"] = doc.content  # the role model's DOM features read the page again
     return page
 
 

@@ -12,15 +12,18 @@ ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "sour
               "class_tokens", "link_density")
 
 
-def role_frame(records: list[dict]) -> pd.DataFrame:
-    """A page's passage records (`Page.records()`) -> the role model's input frame."""
+def role_frame(records: list[dict], html: str | None = None) -> pd.DataFrame:
+    """A page's passage records (`Page.records()`) -> the role model's input frame; `html`, the page's HTML
+    (None for a text dump), is its `html` column, which the DOM features read."""
     rows = [{c: r.get(c) for c in ROLE_INPUT} for r in records]
     for r in rows:
         r["group"] = r["group"] or r["site"] or r["doc_id"]
         for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
             r[c] = r[c] or ""
         r["link_density"] = float(r["link_density"] or 0.0)
-    return pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
+    frame = pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
+    frame["html"] = html or ""
+    return frame
 
 
 def decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:

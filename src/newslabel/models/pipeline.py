@@ -29,6 +29,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, SplineTransformer
 from sklearn.svm import LinearSVC
 
+from newslabel.models.body_gate import BodyGate
 from newslabel.models.role_context import RoleContext
 from newslabel.models.sequence import SequenceSmoother
 from newslabel.models.text import CompactTfidf, Deduplicated, PairFeatures, SimilarityFeatures, TextColumn
@@ -100,8 +101,19 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
     if task == "stance" and task_cfg.get("two_stage"):
         return TwoStageStance(pipe, seed=seed)
     if task == "role" and task_cfg.get("smoothing", "none") == "hmm":
-        return SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))
+        pipe = SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))
+    gate = task_cfg.get("body_gate") or {}
+    if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
+        return BodyGate(pipe, _body_model(cfg, gate, seed), html_only=gate.get("html_only", True))
     return pipe
+
+
+def _body_model(cfg, gate: dict, seed: int) -> BaseEstimator:
+    """The body-or-not model of `BodyGate`: the text model with `gate.model`'s settings (its HTML features)."""
+    from omegaconf import OmegaConf
+
+    body_cfg = OmegaConf.merge(OmegaConf.to_container(cfg, resolve=True), gate.get("model") or {})
+    return build_pipeline("role", body_cfg, {"context": False, "smoothing": "none"}, seed)
 
 
 class TwoStageStance(BaseEstimator, ClassifierMixin):

@@ -61,7 +61,7 @@ class Labeller:
     def label(self, page: Page) -> dict:
         """A segmented page -> its metadata, passages with all labels and scores, body text and topic."""
         records = page.records()
-        roles = decide(self.models["role"], role_frame(records))
+        roles = decide(self.models["role"], role_frame(records, page.extra.get("html")))
         rows = []
         for rec, (role, score) in zip(records, roles):
             rows.append({k: rec[k] for k in ("doc_id", "source_path", "index", "line", "text")}

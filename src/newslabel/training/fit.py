@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from newslabel.data.store import load_task
 from newslabel.models.pipeline import build_pipeline
-from newslabel.training.evaluate import by_source, fnc_score, metrics
+from newslabel.training.evaluate import by_source, coarse_view, fnc_score, metrics
 
 LABEL_COLUMNS = ("label", "label_source", "confidence", "source")
 
@@ -73,6 +73,8 @@ def fit_task(task: str, cfg: DictConfig, data: dict, labels: list[str]):
             proba = model.predict_proba(inputs(df))
             pred = model.classes_[proba.argmax(axis=1)]
             preds[split] = (pred, proba.max(axis=1))
+            if task == "role":
+                pred = coarse_view(df["label"].to_numpy(), pred)
             result.update(metrics(df["label"].tolist(), pred.tolist(), labels, prefix))
             if task == "stance":
                 raw, best = fnc_score(df["label"].tolist(), pred.tolist())

@@ -21,7 +21,7 @@ def predicted_headlines(pages, role_model) -> dict[str, str]:
     for page in pages:
         records = page.records()
         rows = [{"text": r["text"], "role": role, "role_score": score}
-                for r, (role, score) in zip(records, decide(role_model, role_frame(records)))]
+                for r, (role, score) in zip(records, decide(role_model, role_frame(records, page.extra.get("html"))))]
         title = page_title(page, rows)
         if title:
             out[page.doc_id] = title

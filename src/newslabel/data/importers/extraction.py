@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pandas as pd
 from newslabel import hashing
 from newslabel.data.importers import common
 from newslabel.data.importers.common import SPLITS, Rows
+from newslabel.errors import InputError
 
 ROLE_LABELS = ("body", "boilerplate")
 WEBEXTRACT_VALIDATION_SHARE = 0.2  # of the dev domains, by sha256(domain)
@@ -94,3 +96,61 @@ def _webextract_rows(df: pd.DataFrame, html_dir: Path) -> pd.DataFrame:
             "gold_coverage": df["gold_coverage"].astype(float) if "gold_coverage" in df else float("nan"),
         }
     )
+
+
+# -- extraction-merged: pages with a gold main text ------------------------------------------
+MERGED_FILE = "pages.jsonl.gz"
+
+
+def import_extraction_merged(root: Path, html_dir: str | None = None, datasets: list[str] | None = None,
+                             max_chars: int | None = None) -> dict[str, dict[str, Rows]]:
+    """extraction-merged pages -> task ``role``, labels ``body`` / ``boilerplate``, on newslabel's own passages.
+
+    Each page is segmented as the labeller segments HTML (`ingest.html.segment_html`), and a passage is
+    ``body`` when the gold main text covers half its tokens (`ingest.peers.score_passages`, webextract's
+    rule). L3S-GN1's headline is not body (`bench.bodytext.gold_body`): the role schema gives it ``title``.
+    Readability's synthetic unit-test pages are left out; a page the segmenter refuses is skipped.
+    The page's HTML is written gzipped to ``html_dir/<page_id>.html.gz`` (``source_path``), where the role
+    model's DOM features read it. Splits: the README's ``split`` (by registrable domain); group = site = its
+    ``split_group``.
+    """
+    from newslabel.ingest.html import segment_html
+    from newslabel.ingest.peers import score_passages
+
+    path = common.require(Path(root), MERGED_FILE, "extraction-merged", "extraction-merged")
+    out_dir = Path(html_dir) if html_dir else Path(tempfile.gettempdir()) / "newslabel-extraction-merged"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            page = json.loads(line)
+            if page.get("synthetic") or (datasets and page["dataset"] not in datasets):
+                continue
+            html_path = out_dir / f"{page['page_id']}.html.gz"
+            try:
+                segmented = segment_html(page["page_id"], str(html_path), page["html"], url=page.get("url"),
+                                         max_chars=max_chars)
+            except InputError:
+                continue
+            if not html_path.is_file():
+                html_path.write_bytes(gzip.compress(page["html"].encode("utf-8"), mtime=0))
+            texts = [p.text for p in segmented.passages]
+            body = score_passages(texts, gold_body(page))
+            rows += [_merged_row(page, p, segmented, str(html_path), b) for p, b in zip(segmented.passages, body)]
+    df = common.gold(pd.DataFrame(rows))
+    return {"role": {s: common.rows(df[df["split"] == s].drop(columns="split")) for s in SPLITS}}
+
+
+def gold_body(page: dict) -> str:
+    """The page's gold main text, without L3S-GN1's headline line (the role schema's `title`)."""
+    text = page.get("gold_text") or ""
+    headline = ((page.get("gold_l3s") or {}).get("headline") or "").strip()
+    return text[len(headline):].lstrip("\n") if headline and text.startswith(headline) else text
+
+
+def _merged_row(page: dict, p, segmented, html_path: str, body: bool) -> dict:
+    return {"doc_id": page["page_id"], "group": page["split_group"], "text": p.text,
+            "label": "body" if body else "boilerplate", "index": p.index, "line": None,
+            "title": segmented.title or "", "site": page["split_group"], "url": page.get("url") or "",
+            "source_path": html_path, "tag": p.tag, "tag_path": p.tag_path, "class_tokens": p.class_tokens,
+            "link_density": float(p.link_density), "dataset": page["dataset"], "split": page["split"]}

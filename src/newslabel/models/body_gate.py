@@ -1,0 +1,76 @@
+"""`BodyGate`: the role model as a six-role model plus a body-or-not model that has read many more real pages.
+
+The sample's pages are labelled with all six roles; the public extraction sets (webextract, extraction-merged)
+say only whether a passage is body (``boilerplate`` otherwise). So the six-role model (`roles`) is fit on the
+pages labelled with roles, and the body model (`body`, a binary classifier) on every page. On a page with
+HTML the body model's probability replaces the six-role model's p(body), and the other roles share the rest
+in the six-role model's proportions:
+
+    p(body) = g,    p(r) = (1 - g) * p_roles(r) / (1 - p_roles(body))    for r != body
+
+Text dumps keep the six-role model's probabilities (``html_only``): the public sets are HTML pages.
+
+>>> p = np.array([[0.6, 0.3, 0.1]])    # classes body, chrome, title
+>>> mix_body(p, np.array([0.2]), 0).round(3).tolist()
+[[0.2, 0.6, 0.2]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+
+BODY = "body"
+COARSE = "boilerplate"  # the extraction sets' name for everything that is not body
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
+
+
+def mix_body(p: np.ndarray, gate: np.ndarray, body: int) -> np.ndarray:
+    """The six-role probabilities `p` with column `body` set to `gate` and the others rescaled to 1 - gate."""
+    out = p.astype(float).copy()
+    rest = 1.0 - out[:, body]
+    others = np.delete(np.arange(out.shape[1]), body)
+    share = np.where(rest[:, None] > 1e-9, out[:, others] / np.maximum(rest, 1e-9)[:, None], 1.0 / len(others))
+    out[:, others] = share * (1.0 - gate)[:, None]
+    out[:, body] = gate
+    return out
+
+
+def has_html(X: pd.DataFrame) -> np.ndarray:
+    """Per row: does its page come with HTML (an `html` cell, else a `source_path` naming an HTML file)?"""
+    html = X["html"].fillna("").astype(str).str.len().to_numpy() > 0 if "html" in X else np.zeros(len(X), bool)
+    if "source_path" in X:
+        paths = X["source_path"].fillna("").astype(str).str.lower()
+        html |= paths.str.endswith(HTML_SUFFIXES).to_numpy()
+    return html
+
+
+class BodyGate(BaseEstimator, ClassifierMixin):
+    """Six roles from `roles`, p(body) from `body` on pages with HTML (see the module docstring)."""
+
+    def __init__(self, roles, body, html_only: bool = True):
+        self.roles = roles
+        self.body = body
+        self.html_only = html_only
+
+    def fit(self, X: pd.DataFrame, y):
+        y = np.asarray(y, dtype=object)
+        coarse_pages = set(X.loc[y == COARSE, "doc_id"])
+        fine = ~X["doc_id"].isin(coarse_pages).to_numpy()
+        self.roles_ = clone(self.roles).fit(X[fine].reset_index(drop=True), y[fine])
+        self.body_ = clone(self.body).fit(X, np.where(y == BODY, BODY, COARSE))
+        self.classes_ = self.roles_.classes_
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = self.roles_.predict_proba(X)
+        rows = has_html(X) if self.html_only else np.ones(len(X), bool)
+        if rows.any():
+            sub = X[rows].reset_index(drop=True)
+            gate = self.body_.predict_proba(sub)[:, list(self.body_.classes_).index(BODY)]
+            p[rows] = mix_body(p[rows], gate, list(self.classes_).index(BODY))
+        return p
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]

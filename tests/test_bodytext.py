@@ -1,0 +1,157 @@
+"""Body text on real pages: the extraction-merged importer, the body gate of the role model, the DOM features on
+tiny pages, and the labeller's body-text checks. The pages here are written for these tests."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from newslabel.bench import bodytext
+from newslabel.data.importers.extraction import import_extraction_merged
+from newslabel.errors import MissingDataError
+from newslabel.models.body_gate import BodyGate, has_html
+from newslabel.models.dom_features import HtmlFeatures
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+HARBOUR = ("The harbour board met on Tuesday and agreed to dredge the north channel before winter.",
+           "Fishing crews had asked for the work for three years, the board's chair said.",
+           "Dredging starts in October and should take six weeks, weather allowing.")
+NAV = "<nav><a href='/'>Home</a> <a href='/sport'>Sport</a></nav>"
+
+
+def _page_html(headline: str, paragraphs: tuple[str, ...], close: bool = True) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{headline}</title></head><body>{NAV}<h1>{headline}</h1>{body}"
+            f"<footer>Copyright Harbour Gazette</footer></body>" + ("</html>" if close else ""))
+
+
+def _merged_folder(tmp_path: Path) -> Path:
+    pages = [
+        {"page_id": "gn-1", "dataset": "googlenews", "split": "train", "split_group": "gazette.example",
+         "url": "https://gazette.example/harbour", "html": _page_html("Channel to be dredged", HARBOUR),
+         "gold_text": "Channel to be dredged\n" + "\n".join(HARBOUR), "synthetic": False,
+         "gold_l3s": {"headline": "Channel to be dredged"}},
+        {"page_id": "rdb-x", "dataset": "readability", "split": "test", "split_group": "rdb-x", "url": None,
+         "html": _page_html("Lorem", ("Lorem ipsum dolor sit amet.",)), "gold_text": "Lorem ipsum dolor sit amet.",
+         "synthetic": True},
+        {"page_id": "cef-2", "dataset": "cleaneval-final", "split": "validation", "split_group": "shop.example",
+         "url": None, "html": _page_html("Shop", HARBOUR[:1], close=False), "gold_text": HARBOUR[0]},
+    ]
+    folder = tmp_path / "extraction-merged"
+    folder.mkdir()
+    with gzip.open(folder / "pages.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(p) + "\n" for p in pages)
+    return folder
+
+
+def test_extraction_merged_labels_passages_by_the_gold_text(tmp_path):
+    out = import_extraction_merged(_merged_folder(tmp_path), html_dir=str(tmp_path / "html"))["role"]
+    train = out["train"]
+    assert [(r["text"], r["label"]) for r in train] == [
+        ("Home Sport", "boilerplate"), ("Channel to be dredged", "boilerplate"),  # the L3S headline is the title
+        (HARBOUR[0], "body"), (HARBOUR[1], "body"), (HARBOUR[2], "body"),
+        ("Copyright Harbour Gazette", "boilerplate")]
+    assert {r["group"] for r in train} == {"gazette.example"} and train[0]["tag"] == "a"  # the tag that opened the line
+    assert [r["label"] for r in out["validation"]] == ["boilerplate", "boilerplate", "body", "boilerplate"]
+    assert out["test"] == []  # the synthetic unit-test page is left out
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["cef-2.html.gz", "gn-1.html.gz"]
+    assert train[2]["source_path"] == str(tmp_path / "html" / "gn-1.html.gz")
+
+
+def test_extraction_merged_missing_folder(tmp_path):
+    with pytest.raises(MissingDataError) as err:
+        import_extraction_merged(tmp_path / "absent")
+    assert str(err.value) == (f"{tmp_path / 'absent'}: not found; the extraction-merged data lives in "
+                              "../shared/data/extraction-merged")
+
+
+def test_extraction_merged_real_splits_keep_sites_apart():
+    if not (DATA / "extraction-merged").is_dir():
+        pytest.skip("extraction-merged not found")
+    out = import_extraction_merged(DATA / "extraction-merged", datasets=["cleanportaleval"])["role"]
+    groups = {s: {r["group"] for r in rows} for s, rows in out.items()}
+    assert not (groups["train"] & groups["test"]) and not (groups["validation"] & groups["test"])
+    pages = {s: len({r["doc_id"] for r in rows}) for s, rows in out.items()}
+    assert pages == {"train": 14, "validation": 14, "test": 40}  # the README's counts for cleanportaleval
+    assert {r["label"] for rows in out.values() for r in rows} == {"body", "boilerplate"}
+
+
+def test_dom_features_on_pages_shorter_than_the_window():
+    html = _page_html("Short", HARBOUR[:2])
+    X = pd.DataFrame({"doc_id": "d", "html": html, "text": ["Home Sport", "Short", *HARBOUR[:2]]})
+    F = HtmlFeatures(trafilatura=True, hashed_tokens=0).fit_transform(X)
+    assert F.shape[0] == 4  # numpy's convolve "same" gave 7 rows for a 4-passage page
+
+
+def _gate_rows() -> tuple[pd.DataFrame, np.ndarray]:
+    """Two fine-labelled pages (six roles) and two coarse ones (body / boilerplate), all HTML."""
+    rows, labels = [], []
+    for k, coarse in ((0, False), (1, False), (2, True), (3, True)):
+        texts = ["Home Sport", f"Channel news {k}", *HARBOUR, "Copyright Harbour Gazette"]
+        fine = ["chrome", "title", "body", "body", "body", "chrome"]
+        rows += [{"doc_id": f"p{k}", "text": t, "source_path": f"p{k}.html"} for t in texts]
+        labels += [("body" if r == "body" else "boilerplate") if coarse else r for r in fine]
+    return pd.DataFrame(rows), np.array(labels, dtype=object)
+
+
+class _Shares:
+    """A stand-in classifier: every row gets the label shares of its training labels."""
+
+    def __init__(self):
+        self.fitted_on = None
+
+    def get_params(self, deep=False):
+        return {}
+
+    def fit(self, X, y):
+        self.fitted_on = sorted(set(X["doc_id"]))
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.p_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.p_, (len(X), 1))
+
+
+def test_body_gate_fits_roles_on_fine_pages_and_body_on_all():
+    X, y = _gate_rows()
+    gate = BodyGate(_Shares(), _Shares()).fit(X, y)
+    assert gate.roles_.fitted_on == ["p0", "p1"] and gate.body_.fitted_on == ["p0", "p1", "p2", "p3"]
+    assert gate.classes_.tolist() == ["body", "chrome", "title"]
+    p = gate.predict_proba(X.head(1))
+    # body: 12 of 24 rows -> 0.5; chrome and title share the rest 2:1 as in the fine pages (4 and 2 of 12)
+    assert p.round(4).tolist() == [[0.5, 0.3333, 0.1667]]
+    text_page = X.head(1).assign(source_path="p0.txt")
+    assert gate.predict_proba(text_page).round(4).tolist() == [[0.5, 0.3333, 0.1667]]  # fine: 6 of 12 body
+
+
+def test_has_html_reads_the_html_column_or_the_file_name():
+    X = pd.DataFrame({"html": ["<p>x</p>", "", ""], "source_path": ["a.txt", "b.html.gz", "c.txt"]})
+    assert has_html(X).tolist() == [True, True, False]
+
+
+class _Labeller:
+    """A stand-in labeller whose body text is every <p> of the page."""
+
+    def label_page(self, html, doc_id="page"):
+        from lxml import html as lxml_html
+
+        if "<p" not in html:
+            from newslabel.errors import InputError
+
+            raise InputError(doc_id, "page has no text passages")
+        return {"body_text": "\n".join(p.text_content() for p in lxml_html.fromstring(html).iter("p"))}
+
+
+def test_merged_check_scores_token_f1_per_dataset(tmp_path):
+    rows = bodytext.eval_merged(_Labeller(), _merged_folder(tmp_path), splits=("train", "validation"))
+    assert [(r["check"], r["kind"], r["n"]) for r in rows] == [
+        ("cleaneval-final body", "ours", 1), ("cleaneval-final body", "peer", 1),
+        ("googlenews body", "ours", 1), ("googlenews body", "peer", 1)]
+    # googlenews: the three paragraphs are the gold once its headline line is dropped
+    assert rows[2]["value"] == 1.0 and rows[2]["metric"] == "token_f1"
