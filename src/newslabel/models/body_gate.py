@@ -58,6 +58,9 @@ class BodyGate(BaseEstimator, ClassifierMixin):
         y = np.asarray(y, dtype=object)
         coarse_pages = set(X.loc[y == COARSE, "doc_id"])
         fine = ~X["doc_id"].isin(coarse_pages).to_numpy()
+        if not fine.any():
+            raise ValueError("BodyGate: no page is labelled with the six roles (every page has `boilerplate` rows); "
+                             "train with tasks.role.body_gate.enabled=false")
         self.roles_ = clone(self.roles).fit(X[fine].reset_index(drop=True), y[fine])
         self.body_ = clone(self.body).fit(X, np.where(y == BODY, BODY, COARSE))
         self.classes_ = self.roles_.classes_

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
-              "class_tokens", "link_density")
+              "class_tokens", "link_density", "html")
 
 
 def role_frame(records: list[dict], html: str | None = None) -> pd.DataFrame:
@@ -20,10 +20,9 @@ def role_frame(records: list[dict], html: str | None = None) -> pd.DataFrame:
         r["group"] = r["group"] or r["site"] or r["doc_id"]
         for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
             r[c] = r[c] or ""
+        r["html"] = html or ""
         r["link_density"] = float(r["link_density"] or 0.0)
-    frame = pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
-    frame["html"] = html or ""
-    return frame
+    return pd.DataFrame(rows, columns=list(ROLE_INPUT)).astype({"line": "float64", "index": "int64"})
 
 
 def decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:

@@ -72,7 +72,7 @@ def train_task(task: str, cfg: DictConfig, parent_id: str, params: dict, commit:
             title = f"{task} · test split of {cfg.data.name} · {cfg.model.name}"
             tracking.log_artifacts(write_reports(Path(tmp), test["label"].tolist(), pred.tolist(), labels,
                                                  test, score, title=title))
-        example = inputs(test).head(5) if task != "role" else inputs(test)[test["doc_id"] == test["doc_id"].iloc[0]]
+        example = inputs(test).head(5) if task != "role" else role_example(test)
         example = example.astype({c: "float64" for c in example.columns if example[c].dtype.kind in "iu"})
         info = model_files.log_task_model(model, example, task, kind=cfg.model.get("kind", "sklearn"))
         if cfg.tracking.register:
@@ -106,6 +106,14 @@ def describe_task_run(task: str, cfg: DictConfig, resolved: dict, summary: dict,
     sizes = {s: len(data[s]) for s, _ in DATASET_CONTEXTS}
     tracking.describe_run(runinfo.child_description(task, resolved, summary, sizes, result, champion_before,
                                                     overrides))
+
+
+def role_example(test: pd.DataFrame) -> pd.DataFrame:
+    """The role model's signature example: one test page with the columns the labeller passes (`role_frame`)."""
+    from newslabel.models.inputs import ROLE_INPUT
+
+    page = inputs(test)[test["doc_id"] == test["doc_id"].iloc[0]]
+    return page.reindex(columns=list(ROLE_INPUT)).fillna({"html": ""})
 
 
 def promote(task: str, cfg: DictConfig, validation: pd.DataFrame, val_pred, value, info, digest: str) -> dict:
