@@ -81,6 +81,18 @@ def test_extraction_merged_real_splits_keep_sites_apart():
     assert {r["label"] for rows in out.values() for r in rows} == {"body", "boilerplate"}
 
 
+def test_webextract_pages_on_own_passages_keep_the_webextract_splits():
+    if not (DATA / "webextract").is_dir():
+        pytest.skip("webextract not found")
+    from newslabel.data.importers.extraction import import_webextract, import_webextract_pages
+
+    own, theirs = import_webextract_pages(DATA / "webextract")["role"], import_webextract(DATA / "webextract")["role"]
+    for split in ("train", "validation", "test"):
+        assert {r["doc_id"] for r in own[split]} == {r["doc_id"] for r in theirs[split]}
+    assert len({r["doc_id"] for r in own["test"]}) == 72  # the README's test pages
+    assert {r["label"] for r in own["train"]} == {"body", "boilerplate"}
+
+
 def test_dom_features_on_pages_shorter_than_the_window():
     html = _page_html("Short", HARBOUR[:2])
     X = pd.DataFrame({"doc_id": "d", "html": html, "text": ["Home Sport", "Short", *HARBOUR[:2]]})

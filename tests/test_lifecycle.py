@@ -26,9 +26,11 @@ from newslabel.tracking import store as tracking
 LABELS = ("doc_id", "index", "line", "text", "role", "role_score", "is_body", "topic", "topic_score", "stance",
           "stance_score", "bias", "bias_score", "model_version")
 VALIDATION_METRIC = {"role": "val_body_f1", "topic": "val_macro_f1", "stance": "val_macro_f1", "bias": "val_macro_f1"}
-ROLE_TYPES = ["newslabel.models.role_context.RoleContext", "newslabel.models.sequence.SequenceSmoother",
+ROLE_TYPES = ["newslabel.models.body_gate.BodyGate", "newslabel.models.dom_features.HtmlFeatures",
+              "newslabel.models.role_context.RoleContext", "newslabel.models.sequence.SequenceSmoother",
               "newslabel.models.text.CompactTfidf", "newslabel.models.text.TextColumn",
-              "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"]
+              "sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration",
+              "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
 
 
 @pytest.fixture(scope="module")

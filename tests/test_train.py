@@ -32,7 +32,7 @@ def child_run(task: str):
 def test_train_returns_metrics_for_every_task(trained):
     assert set(trained.results) == {*TASKS, "labeller"}
     from newslabel import load_labeller
-    from newslabel.training.evaluate import metrics
+    from newslabel.training.evaluate import coarse_view, metrics
     from newslabel.training.fit import frames, inputs
     from newslabel.training.run import labeller_headlines
 
@@ -46,7 +46,10 @@ def test_train_returns_metrics_for_every_task(trained):
             assert used == "models:/newslabel-role/1"
         model = labeller.models[task]
         for split, prefix in (("test", "test_"), ("validation", "val_")):
-            pred = model.classes_[model.predict_proba(inputs(data[split])).argmax(axis=1)].tolist()
+            pred = model.classes_[model.predict_proba(inputs(data[split])).argmax(axis=1)]
+            if task == "role":  # a row whose gold says only `boilerplate` takes any role but body as right
+                pred = coarse_view(data[split]["label"].to_numpy(), pred)
+            pred = pred.tolist()
             again = metrics(data[split]["label"].tolist(), pred, labels, prefix)
             assert (r[f"{prefix}macro_f1"], r[f"{prefix}accuracy"]) == pytest.approx(
                 (again[f"{prefix}macro_f1"], again[f"{prefix}accuracy"]), abs=1e-12), (task, split)

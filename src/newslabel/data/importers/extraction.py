@@ -104,19 +104,12 @@ MERGED_FILE = "pages.jsonl.gz"
 
 def import_extraction_merged(root: Path, html_dir: str | None = None, datasets: list[str] | None = None,
                              max_chars: int | None = None) -> dict[str, dict[str, Rows]]:
-    """extraction-merged pages -> task ``role``, labels ``body`` / ``boilerplate``, on newslabel's own passages.
-
-    Each page is segmented as the labeller segments HTML (`ingest.html.segment_html`), and a passage is
-    ``body`` when the gold main text covers half its tokens (`ingest.peers.score_passages`, webextract's
-    rule). L3S-GN1's headline is not body (`bench.bodytext.gold_body`): the role schema gives it ``title``.
-    Readability's synthetic unit-test pages are left out; a page the segmenter refuses is skipped.
-    The page's HTML is written gzipped to ``html_dir/<page_id>.html.gz`` (``source_path``), where the role
-    model's DOM features read it. Splits: the README's ``split`` (by registrable domain); group = site = its
-    ``split_group``.
+    """extraction-merged pages -> task ``role``, labels ``body`` / ``boilerplate``, on newslabel's own passages
+    (`own_passage_rows`). L3S-GN1's headline is not body (`gold_body`): the role schema gives it ``title``.
+    Readability's synthetic unit-test pages are left out. The page's HTML is written gzipped to
+    ``html_dir/<page_id>.html.gz`` (``source_path``), where the role model's DOM features read it. Splits: the
+    README's ``split`` (by registrable domain); group = site = its ``split_group``.
     """
-    from newslabel.ingest.html import segment_html
-    from newslabel.ingest.peers import score_passages
-
     path = common.require(Path(root), MERGED_FILE, "extraction-merged", "extraction-merged")
     out_dir = Path(html_dir) if html_dir else Path(tempfile.gettempdir()) / "newslabel-extraction-merged"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -127,16 +120,55 @@ def import_extraction_merged(root: Path, html_dir: str | None = None, datasets: 
             if page.get("synthetic") or (datasets and page["dataset"] not in datasets):
                 continue
             html_path = out_dir / f"{page['page_id']}.html.gz"
-            try:
-                segmented = segment_html(page["page_id"], str(html_path), page["html"], url=page.get("url"),
-                                         max_chars=max_chars)
-            except InputError:
-                continue
             if not html_path.is_file():
                 html_path.write_bytes(gzip.compress(page["html"].encode("utf-8"), mtime=0))
-            texts = [p.text for p in segmented.passages]
-            body = score_passages(texts, gold_body(page))
-            rows += [_merged_row(page, p, segmented, str(html_path), b) for p, b in zip(segmented.passages, body)]
+            info = {"doc_id": page["page_id"], "group": page["split_group"], "site": page["split_group"],
+                    "url": page.get("url") or "", "dataset": page["dataset"], "split": page["split"]}
+            rows += own_passage_rows(info, page["html"], gold_body(page), str(html_path), max_chars)
+    return _by_split(rows)
+
+
+def import_webextract_pages(root: Path, max_chars: int | None = None) -> dict[str, dict[str, Rows]]:
+    """webextract pages -> task ``role`` on newslabel's own passages (`own_passage_rows`, against the page's
+    gold ``body``), with `import_webextract`'s splits by domain. The labeller's passages are what the role model
+    reads at labelling time; webextract's own passages (`import_webextract`) stay the benchmark's unit."""
+    root = Path(root)
+    splits = {row["doc_id"]: split for split, rows in import_webextract(root)["role"].items() for row in rows}
+    pages_path = common.require(root, "pages.jsonl", "webextract", "webextract")
+    rows: list[dict] = []
+    with open(pages_path, encoding="utf-8") as f:
+        for line in f:
+            page = json.loads(line)
+            html_path = root / "html" / f"{page['page_id']}.html.gz"
+            if page["page_id"] not in splits or not html_path.is_file():
+                continue
+            html = gzip.decompress(html_path.read_bytes()).decode("utf-8", errors="replace")
+            info = {"doc_id": page["page_id"], "group": page["domain"], "site": page["domain"],
+                    "url": page.get("url") or "", "dataset": "webextract", "split": splits[page["page_id"]]}
+            rows += own_passage_rows(info, html, page.get("body") or "", str(html_path), max_chars)
+    return _by_split(rows)
+
+
+def own_passage_rows(info: dict, html: str, gold_text: str, html_path: str, max_chars: int | None) -> Rows:
+    """A page's rows on newslabel's own passages: segmented as the labeller segments HTML
+    (`ingest.html.segment_html`), each ``body`` when the gold text covers half its tokens
+    (`ingest.peers.score_passages`, webextract's rule), else ``boilerplate``. A page the segmenter refuses
+    gives no rows. `info` holds the page's doc_id, group, site, url, dataset and split."""
+    from newslabel.ingest.html import segment_html
+    from newslabel.ingest.peers import score_passages
+
+    try:
+        page = segment_html(info["doc_id"], html_path, html, url=info["url"] or None, max_chars=max_chars)
+    except InputError:
+        return []
+    body = score_passages([p.text for p in page.passages], gold_text)
+    return [{**info, "text": p.text, "label": "body" if b else "boilerplate", "index": p.index, "line": None,
+             "title": page.title or "", "source_path": html_path, "tag": p.tag, "tag_path": p.tag_path,
+             "class_tokens": p.class_tokens, "link_density": float(p.link_density)}
+            for p, b in zip(page.passages, body)]
+
+
+def _by_split(rows: Rows) -> dict[str, dict[str, Rows]]:
     df = common.gold(pd.DataFrame(rows))
     return {"role": {s: common.rows(df[df["split"] == s].drop(columns="split")) for s in SPLITS}}
 
@@ -146,11 +178,3 @@ def gold_body(page: dict) -> str:
     text = page.get("gold_text") or ""
     headline = ((page.get("gold_l3s") or {}).get("headline") or "").strip()
     return text[len(headline):].lstrip("\n") if headline and text.startswith(headline) else text
-
-
-def _merged_row(page: dict, p, segmented, html_path: str, body: bool) -> dict:
-    return {"doc_id": page["page_id"], "group": page["split_group"], "text": p.text,
-            "label": "body" if body else "boilerplate", "index": p.index, "line": None,
-            "title": segmented.title or "", "site": page["split_group"], "url": page.get("url") or "",
-            "source_path": html_path, "tag": p.tag, "tag_path": p.tag_path, "class_tokens": p.class_tokens,
-            "link_density": float(p.link_density), "dataset": page["dataset"], "split": page["split"]}
