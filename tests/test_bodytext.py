@@ -167,3 +167,22 @@ def test_merged_check_scores_token_f1_per_dataset(tmp_path):
         ("googlenews body", "ours", 1), ("googlenews body", "peer", 1)]
     # googlenews: the three paragraphs are the gold once its headline line is dropped
     assert rows[2]["value"] == 1.0 and rows[2]["metric"] == "token_f1"
+
+
+def test_body_checks_keep_the_labellers_repair_warnings_out_of_the_benchmark():
+    import warnings
+
+    from newslabel.errors import InputWarning
+
+    class Warns(_Labeller):
+        def label_page(self, html, doc_id="page"):
+            warnings.warn(f"{doc_id}: <html> is never closed", InputWarning, stacklevel=2)
+            return super().label_page(html, doc_id)
+
+    refused: list[str] = []
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        text = bodytext._body(Warns(), "<p>One paragraph.</p>", "p1", refused)
+    assert text == "One paragraph." and refused == [] and seen == []
+    assert bodytext._body(Warns(), "no paragraphs", "p2", refused) == ""
+    assert refused == ["p2: page has no text passages"]

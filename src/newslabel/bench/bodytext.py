@@ -19,13 +19,14 @@ from __future__ import annotations
 import gzip
 import json
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from newslabel.data.importers.extraction import gold_body
-from newslabel.errors import InputError
+from newslabel.errors import InputError, InputWarning
 from newslabel.ingest.peers import score_passages, tokens, trafilatura_text
 
 PEER = "trafilatura, include_comments=False, favor_precision=True"
@@ -45,7 +46,9 @@ def token_prf(gold: Counter, pred: Counter) -> tuple[float, float, float]:
 
 def _body(labeller, html: str, doc_id: str, refused: list[str]) -> str:
     try:
-        return labeller.label_page(html, doc_id=doc_id)["body_text"]
+        with warnings.catch_warnings():  # repairs a user is told about (InputWarning), not benchmark output
+            warnings.simplefilter("ignore", InputWarning)
+            return labeller.label_page(html, doc_id=doc_id)["body_text"]
     except InputError as exc:
         refused.append(str(exc))
         return ""

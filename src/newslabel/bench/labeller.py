@@ -183,7 +183,7 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
     rows += _body_checks(labeller, shared, limit, log)
     _log(rows, labeller, mlruns, limit)
     for r in rows:
-        target = f"  target {r['target']:.2f}" if r.get("target") else ""
+        target = f"  target {r['target']:g}" if r.get("target") else ""
         log(f"{r['check']:22} {r['system'][:48]:48} {r['metric']:12} {r['value']:.3f} "
             f"[{r['lo']:.3f}, {r['hi']:.3f}] n={r['n']}{target}")
     return rows
