@@ -10,6 +10,8 @@ group value occurs in two splits of one task.
 | importer | folder | task | labels |
 |---|---|---|---|
 | ``webextract`` | ``webextract`` | role | ``body`` / ``boilerplate`` (the dataset's names, kept as they are) |
+| ``webextract_pages`` | ``webextract`` | role | the same labels on newslabel's own passages (by the gold ``body``) |
+| ``extraction_merged`` | ``extraction-merged`` | role | ``body`` / ``boilerplate`` on newslabel's own passages (by the gold text) |
 | ``bbc`` | ``topic-bbc-news`` | topic | 5 BBC topics -> IPTC Media Topic names |
 | ``agnews`` | ``topic-ag-news`` | topic | 4 AG topics -> IPTC Media Topic names |
 | ``fnc1`` | ``fnc1`` | stance | agree / disagree / discuss / unrelated |

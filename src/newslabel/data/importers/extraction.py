@@ -1,4 +1,6 @@
-"""The webextract importer: role rows (`body` / `boilerplate`) of real pages, with their HTML features."""
+"""Role rows (`body` / `boilerplate`) of real pages: webextract on its own passages (`import_webextract`, the
+benchmark's unit) or on the labeller's (`import_webextract_pages`), and extraction-merged on the labeller's
+(`import_extraction_merged`), which is what the shipped role model trains on."""
 
 from __future__ import annotations
 
