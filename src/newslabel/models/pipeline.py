@@ -109,11 +109,9 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
 
 
 def _body_model(cfg, gate: dict, seed: int) -> BaseEstimator:
-    """The body-or-not model of `BodyGate`: the text model with `gate.model`'s settings (its HTML features)."""
-    from omegaconf import OmegaConf
-
-    body_cfg = OmegaConf.merge(OmegaConf.to_container(cfg, resolve=True), gate.get("model") or {})
-    return build_pipeline("role", body_cfg, {"context": False, "smoothing": "none"}, seed)
+    """The body-or-not model of `BodyGate`: the text model with `gate.model`'s settings (its HTML features),
+    merged as any task's own model settings are."""
+    return build_pipeline("role", cfg, {"context": False, "smoothing": "none", "model": gate.get("model")}, seed)
 
 
 class TwoStageStance(BaseEstimator, ClassifierMixin):
