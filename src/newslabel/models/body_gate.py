@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
+from newslabel.ingest.files import HTML_SUFFIXES
+
 BODY = "body"
 COARSE = "boilerplate"  # the extraction sets' name for everything that is not body
-HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
 
 
 def mix_body(p: np.ndarray, gate: np.ndarray, body: int) -> np.ndarray:
@@ -41,8 +42,8 @@ def has_html(X: pd.DataFrame) -> np.ndarray:
     """Per row: does its page come with HTML (an `html` cell, else a `source_path` naming an HTML file)?"""
     html = X["html"].fillna("").astype(str).str.len().to_numpy() > 0 if "html" in X else np.zeros(len(X), bool)
     if "source_path" in X:
-        paths = X["source_path"].fillna("").astype(str).str.lower()
-        html |= paths.str.endswith(HTML_SUFFIXES).to_numpy()
+        paths = X["source_path"].fillna("").astype(str).str.lower().str.removesuffix(".gz")
+        html |= paths.str.endswith(HTML_SUFFIXES).to_numpy()  # ingest's rule for an HTML file
     return html
 
 

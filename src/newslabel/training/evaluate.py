@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
+from newslabel.models.body_gate import BODY, COARSE
 from newslabel.scoring import accuracy, macro_f1
 
 
@@ -28,7 +29,7 @@ def metrics(y_true, y_pred, labels: list[str], prefix: str) -> dict[str, float]:
     return out
 
 
-def coarse_view(gold: np.ndarray, pred: np.ndarray, coarse: str = "boilerplate") -> np.ndarray:
+def coarse_view(gold: np.ndarray, pred: np.ndarray, coarse: str = COARSE) -> np.ndarray:
     """Predictions as the gold's granularity reads them: where the gold only says `coarse` (not body: the
     extraction sets' rows), any predicted role but body is `coarse`.
 
@@ -36,7 +37,7 @@ def coarse_view(gold: np.ndarray, pred: np.ndarray, coarse: str = "boilerplate")
     ['boilerplate', 'body', 'chrome']
     """
     pred = np.asarray(pred, dtype=object)
-    return np.where((np.asarray(gold) == coarse) & (pred != "body"), coarse, pred)
+    return np.where((np.asarray(gold) == coarse) & (pred != BODY), coarse, pred)
 
 
 def fnc_score(y_true, y_pred) -> tuple[float, float]:
