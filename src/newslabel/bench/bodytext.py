@@ -98,11 +98,12 @@ def eval_webextract(labeller, root: Path, limit: int = 0) -> list[dict]:
     for name, p in pred.items():
         m = passage_metrics(gold, p)
         lo, hi = page_bootstrap(gold, p, pages, 1000)
-        rows.append({"check": "webextract body", "system": name, "kind": "ours" if name.startswith("newslabel")
-                     else "peer", "metric": "body_f1", "value": m["body_f1"], "lo": lo, "hi": hi,
-                     "n": len(set(pages)), "seconds": seconds[name], "target": 0.975 if name.startswith("newslabel")
-                     else None, "confusion": f"P {m['precision_body']:.3f} R {m['recall_body']:.3f}; refused "
-                     f"{len(refused) if name.startswith('newslabel') else 0}"})
+        ours = name.startswith("newslabel")
+        rows.append({"check": "webextract body", "system": name, "kind": "ours" if ours else "peer",
+                     "metric": "body_f1", "value": m["body_f1"], "lo": lo, "hi": hi, "n": len(set(pages)),
+                     "seconds": seconds[name], "target": 0.975 if ours else None,
+                     "confusion": f"P {m['precision_body']:.3f} R {m['recall_body']:.3f}; refused "
+                                  f"{len(refused) if ours else 0}"})
     return rows
 
 
