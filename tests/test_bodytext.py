@@ -122,6 +122,7 @@ class _Shares:
 
     def fit(self, X, y):
         self.fitted_on = sorted(set(X["doc_id"]))
+        self.columns = list(X.columns)
         self.classes_, counts = np.unique(y, return_counts=True)
         self.p_ = counts / counts.sum()
         return self
@@ -140,6 +141,24 @@ def test_body_gate_fits_roles_on_fine_pages_and_body_on_all():
     assert p.round(4).tolist() == [[0.5, 0.3333, 0.1667]]
     text_page = X.head(1).assign(source_path="p0.txt")
     assert gate.predict_proba(text_page).round(4).tolist() == [[0.5, 0.3333, 0.1667]]  # fine: 6 of 12 body
+
+
+class _Body80(_Shares):
+    """A stand-in body model that says p(body) = 0.8 for every row."""
+
+    def predict_proba(self, X):
+        return np.tile([0.8, 0.2], (len(X), 1))
+
+
+def test_body_gate_reads_text_dumps_with_its_text_model_averaged_with_the_six_roles():
+    X, y = _gate_rows()
+    gate = BodyGate(_Shares(), _Shares(), text_body=_Body80(), text_weight=0.5).fit(X, y)
+    assert gate.text_body_.fitted_on == ["p0", "p1", "p2", "p3"] and gate.text_body_.columns == ["doc_id", "text"]
+    assert gate.text_body_.classes_.tolist() == ["body", "boilerplate"]
+    assert gate.predict_proba(X.head(1)).round(4).tolist() == [[0.5, 0.3333, 0.1667]]  # HTML: the body model
+    # text: p(body) = 0.5 x 0.8 + 0.5 x 0.5 = 0.65; chrome and title share 0.35 as 2:1
+    text_page = X.head(1).assign(source_path="p0.txt")
+    assert gate.predict_proba(text_page).round(4).tolist() == [[0.65, 0.2333, 0.1167]]
 
 
 def test_has_html_reads_the_html_column_or_the_file_name():
@@ -167,6 +186,26 @@ def test_merged_check_scores_token_f1_per_dataset(tmp_path):
         ("googlenews body", "ours", 1), ("googlenews body", "peer", 1)]
     # googlenews: the three paragraphs are the gold once its headline line is dropped
     assert rows[2]["value"] == 1.0 and rows[2]["metric"] == "token_f1"
+
+
+class _DumpLabeller:
+    """A stand-in labeller that keeps the inputs it was given; its body text is the lines of five words or more."""
+
+    def __init__(self):
+        self.inputs = []
+
+    def label_page(self, text, doc_id="page"):
+        self.inputs.append((doc_id, text))
+        return {"body_text": "\n".join(line for line in text.splitlines() if len(line.split()) >= 5)}
+
+
+def test_merged_check_on_dumps_gives_the_labeller_each_page_as_its_text_dump(tmp_path):
+    labeller = _DumpLabeller()
+    rows = bodytext.eval_merged(labeller, _merged_folder(tmp_path), splits=("train", "validation"), dumps=True)
+    assert [(r["check"], r["kind"], r["n"], r["value"]) for r in rows] == [
+        ("cleaneval-final dump body", "ours", 1, 1.0), ("googlenews dump body", "ours", 1, 1.0)]
+    assert labeller.inputs[1] == ("gn-1.txt", "\n".join(["Home Sport", "Channel to be dredged", *HARBOUR,
+                                                          "Copyright Harbour Gazette"]))
 
 
 def test_body_checks_keep_the_labellers_repair_warnings_out_of_the_benchmark():

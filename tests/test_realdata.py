@@ -204,12 +204,12 @@ def test_labeller_benchmark_smoke_run_scores_every_check(tmp_path_factory):
     assert harness.main(["labeller"], limit=3, shared=SHARED, mlruns=trained_sample(tmp_path_factory).mlruns,
                         log=lines.append) == 0
     checks = Counter(line.split("  ")[0] for line in lines if " n=" in line)
-    body = {}  # ours and trafilatura: on webextract and on each extraction-merged dataset's test pages
+    body = {}  # ours and trafilatura on webextract and each extraction-merged dataset's test pages; ours on dumps
     if (DATA / "webextract").is_dir():
         body["webextract body"] = 2
     if (DATA / "extraction-merged").is_dir():
-        body |= {f"{d} body": 2 for d in ("cleaneval-dev", "cleaneval-final", "cleanportaleval", "googlenews",
-                                          "readability")}
+        merged = ("cleaneval-dev", "cleaneval-final", "cleanportaleval", "googlenews", "readability")
+        body |= {f"{d} body": 2 for d in merged} | {f"{d} dump body": 1 for d in merged}
     assert checks == {"bbc page topic": 3, "agnews topic": 2, "babe bias": 3, "fnc1 stance": 6, **body}, lines
     assert lines[-1].startswith("done: 1 of 1 benchmark(s)")
 

@@ -7,6 +7,8 @@
   against the gold main text (`token_counts`), micro over pages, with a page bootstrap. L3S-GN1's gold
   starts with the headline, which a body text leaves out (the labeller returns it as `title`, trafilatura
   as metadata), so it is scored without it. Readability's synthetic unit-test pages are left out.
+- the same pages as text dumps (`models.dom.text_dump` of the HTML: a line per block, as a copied page
+  reads), through `label_page(dump)`, scored the same way. No peer reads a text dump: ours only.
 
 A page the labeller refuses (an `InputError`) counts as an empty body text, and is counted.
 
@@ -127,7 +129,20 @@ def _micro_f1(counts: np.ndarray) -> np.ndarray:
     return np.where(hit > 0, 2 * hit / np.maximum(n_pred + n_gold, 1), 0.0)
 
 
-def eval_merged(labeller, root: Path, limit: int = 0, splits: tuple[str, ...] = ("test",)) -> list[dict]:
+def _dump_system(labeller, html: str, doc_id: str, refused: list[str], seconds: dict) -> dict[str, str]:
+    from newslabel.models.dom import text_dump
+
+    name = "newslabel label_page (text dump in)"
+    start = time.perf_counter()
+    out = {name: _body(labeller, text_dump(html), f"{doc_id}.txt", refused)}
+    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+    return out
+
+
+def eval_merged(labeller, root: Path, limit: int = 0, splits: tuple[str, ...] = ("test",),
+                dumps: bool = False) -> list[dict]:
+    """Token F1 per dataset of the HTML pages (ours and the peer), or with `dumps` of their text dumps (ours)."""
+    systems, what = (_dump_system, "dump body") if dumps else (_systems, "body")
     rows = []
     for dataset, pages in merged_test(root, limit, splits).items():
         refused: list[str] = []
@@ -135,14 +150,14 @@ def eval_merged(labeller, root: Path, limit: int = 0, splits: tuple[str, ...] = 
         gold = [token_counts(p["gold"]) for p in pages]
         pred: dict[str, list[Counter]] = {}
         for page in pages:
-            for name, text in _systems(labeller, page["html"], page["page_id"], refused, seconds).items():
+            for name, text in systems(labeller, page["html"], page["page_id"], refused, seconds).items():
                 pred.setdefault(name, []).append(token_counts(text))
         draws = np.random.default_rng(0).integers(0, len(pages), size=(1000, len(pages)))
         for name, p in pred.items():
             per_page = np.array([[sum((g & q).values()), sum(q.values()), sum(g.values())] for g, q in zip(gold, p)])
             stats = _micro_f1(per_page[draws].sum(axis=1))
             ours = name.startswith("newslabel")
-            rows.append({"check": f"{dataset} body", "system": name, "kind": "ours" if ours else "peer",
+            rows.append({"check": f"{dataset} {what}", "system": name, "kind": "ours" if ours else "peer",
                          "metric": "token_f1", "value": float(_micro_f1(per_page.sum(axis=0))),
                          "lo": float(np.percentile(stats, 2.5)), "hi": float(np.percentile(stats, 97.5)),
                          "n": len(pages), "seconds": seconds[name], "target": None,

@@ -8,7 +8,8 @@
   -> FNC relative score and macro-F1, and the same pairs with the headlines shuffled among them (a model
   that reads the headline scores worse);
 - webextract and extraction-merged test pages (HTML) through `Labeller.label_page` -> body F1 of the body
-  text, trafilatura in precision mode beside it (`bench.bodytext`).
+  text, trafilatura in precision mode beside it (`bench.bodytext`); the extraction-merged pages again as
+  text dumps, ours alone.
 
 Each figure has a 95% bootstrap interval (items resampled) and a baseline scored in the same run: the
 majority class, and a TF-IDF logistic regression trained on that source's own train split. Every row is one
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -162,7 +164,7 @@ def _confusion(gold, pred, top: int = 6) -> str:
 
 CHECKS = {"bbc": ("topic", eval_bbc), "agnews": ("topic", eval_agnews), "babe": ("bias", eval_babe),
           "fnc1": ("stance", eval_fnc)}
-BODY_CHECKS = ("webextract", "extraction-merged")  # folders of bench.bodytext's checks on HTML pages
+BODY_CHECKS = ("webextract", "extraction-merged", "extraction-merged")  # folders of bench.bodytext's checks
 
 
 def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print) -> list[dict]:
@@ -184,7 +186,7 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
     _log(rows, labeller, mlruns, limit)
     for r in rows:
         target = f"  target {r['target']:g}" if r.get("target") else ""
-        log(f"{r['check']:22} {r['system'][:48]:48} {r['metric']:12} {r['value']:.3f} "
+        log(f"{r['check']:26} {r['system'][:48]:48} {r['metric']:12} {r['value']:.3f} "
             f"[{r['lo']:.3f}, {r['hi']:.3f}] n={r['n']}{target}")
     return rows
 
@@ -193,7 +195,8 @@ def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
     from newslabel.bench import bodytext
 
     rows = []
-    for folder, check in zip(BODY_CHECKS, (bodytext.eval_webextract, bodytext.eval_merged)):
+    dumps = partial(bodytext.eval_merged, dumps=True)
+    for folder, check in zip(BODY_CHECKS, (bodytext.eval_webextract, bodytext.eval_merged, dumps)):
         if not (shared / "data" / folder).is_dir():
             log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
             continue

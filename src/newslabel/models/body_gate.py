@@ -8,7 +8,10 @@ in the six-role model's proportions:
 
     p(body) = g,    p(r) = (1 - g) * p_roles(r) / (1 - p_roles(body))    for r != body
 
-Text dumps keep the six-role model's probabilities (``html_only``): the public sets are HTML pages.
+On a text dump (no HTML) a second body model, `text_body`, fit on the same rows with their HTML taken
+away (the dumps of those pages), is averaged with the six-role model's p(body), `text_weight` its share:
+the six-role model knows the sample's aggregator dumps, the text model the public sets' pages. Without it
+(``text_body=None``) text dumps keep the six-role model's probabilities.
 
 >>> p = np.array([[0.6, 0.3, 0.1]])    # classes body, chrome, title
 >>> mix_body(p, np.array([0.2]), 0).round(3).tolist()
@@ -25,6 +28,7 @@ from newslabel.ingest.files import HTML_SUFFIXES
 
 BODY = "body"
 COARSE = "boilerplate"  # the extraction sets' name for everything that is not body
+HTML_COLUMNS = ("html", "source_path", "tag", "tag_path", "class_tokens", "link_density")  # what a dump lacks
 
 
 def mix_body(p: np.ndarray, gate: np.ndarray, body: int) -> np.ndarray:
@@ -47,13 +51,24 @@ def has_html(X: pd.DataFrame) -> np.ndarray:
     return html
 
 
+def text_view(X: pd.DataFrame) -> pd.DataFrame:
+    """The rows as a text dump of their pages gives them: the passages without their HTML and DOM columns."""
+    return X.drop(columns=[c for c in HTML_COLUMNS if c in X.columns])
+
+
+def _p_body(model, X: pd.DataFrame) -> np.ndarray:
+    return model.predict_proba(X.reset_index(drop=True))[:, list(model.classes_).index(BODY)]
+
+
 class BodyGate(BaseEstimator, ClassifierMixin):
     """Six roles from `roles`, p(body) from `body` on pages with HTML (see the module docstring)."""
 
-    def __init__(self, roles, body, html_only: bool = True):
+    def __init__(self, roles, body, text_body=None, html_only: bool = True, text_weight: float = 0.5):
         self.roles = roles
         self.body = body
+        self.text_body = text_body
         self.html_only = html_only
+        self.text_weight = text_weight
 
     def fit(self, X: pd.DataFrame, y):
         y = np.asarray(y, dtype=object)
@@ -63,17 +78,23 @@ class BodyGate(BaseEstimator, ClassifierMixin):
             raise ValueError("BodyGate: no page is labelled with the six roles (every page has `boilerplate` rows); "
                              "train with tasks.role.body_gate.enabled=false")
         self.roles_ = clone(self.roles).fit(X[fine].reset_index(drop=True), y[fine])
-        self.body_ = clone(self.body).fit(X, np.where(y == BODY, BODY, COARSE))
+        coarse = np.where(y == BODY, BODY, COARSE)
+        self.body_ = clone(self.body).fit(X, coarse)
+        self.text_body_ = None if self.text_body is None else clone(self.text_body).fit(text_view(X), coarse)
         self.classes_ = self.roles_.classes_
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         p = self.roles_.predict_proba(X)
-        rows = has_html(X) if self.html_only else np.ones(len(X), bool)
-        if rows.any():
-            sub = X[rows].reset_index(drop=True)
-            gate = self.body_.predict_proba(sub)[:, list(self.body_.classes_).index(BODY)]
-            p[rows] = mix_body(p[rows], gate, list(self.classes_).index(BODY))
+        body = list(self.classes_).index(BODY)
+        html = has_html(X) if self.html_only else np.ones(len(X), bool)
+        if html.any():
+            p[html] = mix_body(p[html], _p_body(self.body_, X[html]), body)
+        text_body = getattr(self, "text_body_", None)  # None in models fitted before it existed
+        if text_body is not None and (~html).any():
+            w = self.text_weight
+            gate = w * _p_body(text_body, text_view(X[~html])) + (1 - w) * p[~html, body]
+            p[~html] = mix_body(p[~html], gate, body)
         return p
 
     def predict(self, X):

@@ -93,6 +93,16 @@ class _Dom(BlockWalker):
         self.lines.append({"text": text, "chain": chain, "link": link_density})
 
 
+def text_dump(html: str) -> str:
+    """The page's browser-like text dump: a line per block element, inline elements joined, hidden ones left out
+    (what a user gets by selecting a page's text and copying it; how the sample's text pages were made).
+
+    >>> text_dump("<html><body><nav><a href='/'>Home</a></nav><p>Rain <b>fell</b> today.</p><script>x</script>")
+    'Home\\nRain fell today.'
+    """
+    return "\n".join(line["text"] for line in _Dom(html).lines)
+
+
 def _align(texts: list[str], lines: list[dict]) -> list[int | None]:
     """Each passage's line in the dump (None when it has no counterpart), by an order-preserving match."""
     a, b = [_key(t) for t in texts], [ln["text"].casefold() for ln in lines]
