@@ -56,6 +56,10 @@ def text_view(X: pd.DataFrame) -> pd.DataFrame:
     return X.drop(columns=[c for c in HTML_COLUMNS if c in X.columns])
 
 
+def _fit(model, X: pd.DataFrame, y: np.ndarray):
+    return model.fit(X, y)
+
+
 def _p_body(model, X: pd.DataFrame) -> np.ndarray:
     return model.predict_proba(X.reset_index(drop=True))[:, list(model.classes_).index(BODY)]
 
@@ -63,12 +67,14 @@ def _p_body(model, X: pd.DataFrame) -> np.ndarray:
 class BodyGate(BaseEstimator, ClassifierMixin):
     """Six roles from `roles`, p(body) from `body` on pages with HTML (see the module docstring)."""
 
-    def __init__(self, roles, body, text_body=None, html_only: bool = True, text_weight: float = 0.5):
+    def __init__(self, roles, body, text_body=None, html_only: bool = True, text_weight: float = 0.5,
+                 n_jobs: int | None = None):
         self.roles = roles
         self.body = body
         self.text_body = text_body
         self.html_only = html_only
         self.text_weight = text_weight
+        self.n_jobs = n_jobs
 
     def fit(self, X: pd.DataFrame, y):
         y = np.asarray(y, dtype=object)
@@ -77,10 +83,16 @@ class BodyGate(BaseEstimator, ClassifierMixin):
         if not fine.any():
             raise ValueError("BodyGate: no page is labelled with the six roles (every page has `boilerplate` rows); "
                              "train with tasks.role.body_gate.enabled=false")
-        self.roles_ = clone(self.roles).fit(X[fine].reset_index(drop=True), y[fine])
+        from joblib import Parallel, delayed
+
         coarse = np.where(y == BODY, BODY, COARSE)
-        self.body_ = clone(self.body).fit(X, coarse)
-        self.text_body_ = None if self.text_body is None else clone(self.text_body).fit(text_view(X), coarse)
+        fits = [(self.body, X, coarse), (self.roles, X[fine].reset_index(drop=True), y[fine])]  # longest first
+        if self.text_body is not None:
+            fits.append((self.text_body, text_view(X), coarse))
+        # The models are independent: on n_jobs processes the text model's fit hides behind the body model's.
+        fitted = Parallel(n_jobs=self.n_jobs)(delayed(_fit)(clone(m), Xm, ym) for m, Xm, ym in fits)
+        self.body_, self.roles_ = fitted[:2]
+        self.text_body_ = fitted[2] if self.text_body is not None else None
         self.classes_ = self.roles_.classes_
         return self
 

@@ -106,7 +106,7 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
     if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
         text = _body_model(cfg, gate.get("model"), gate.get("text_model"), seed) if gate.get("text") else None
         return BodyGate(pipe, _body_model(cfg, gate.get("model"), None, seed), text, gate.get("html_only", True),
-                        gate.get("text_weight", 0.5))
+                        gate.get("text_weight", 0.5), gate.get("n_jobs"))
     return pipe
 
 
