@@ -61,6 +61,8 @@ def test_extraction_merged_labels_passages_by_the_gold_text(tmp_path):
     assert out["test"] == []  # the synthetic unit-test page is left out
     assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["cef-2.html.gz", "gn-1.html.gz"]
     assert train[2]["source_path"] == str(tmp_path / "html" / "gn-1.html.gz")
+    # on two processes: the same rows in the same order
+    assert import_extraction_merged(tmp_path / "extraction-merged", str(tmp_path / "html"), n_jobs=2)["role"] == out
 
 
 def test_extraction_merged_missing_folder(tmp_path):
