@@ -333,22 +333,25 @@ def read_jsonl_records(path: str, text: str, warnings: list[str] | None = None) 
 
 
 _LOOKS_HTML = re.compile(r"^\s*(<!doctype html|<html\b|<\?xml)|<(body|p|div|article)\b", re.I)
-_LEADING_COMMENTS = re.compile(r"^(\s*<!--.*?-->)+", re.S)
+_LEADING_COMMENTS = re.compile(r"^(\s*(<!--.*?-->|<(script|style)\b[^>]*>.*?</(script|style)\s*>))+", re.S | re.I)
 _HTML_TAG = re.compile(r"</?(html|head|title|meta|link|body|table|tr|td|img|br|script|style|font|center|span|a|ul|li|h[1-6])\b", re.I)
 HTML_TAGS_TO_SNIFF = 3  # distinct known elements at the start of a string that make it HTML
+LEAD_CHARS = 100_000  # how far leading comments, scripts and style sheets are skipped
 
 
 def sniff_kind(text: str) -> str:
     """A page handed over as a string (no file name to go by): "html" if its start looks like HTML, else "text".
-    The start is read after any leading comments, and three different common elements in it are enough (old
-    pages open with tables, images and comments, not a doctype).
+    The start is read after any leading comments, scripts and style sheets, and three different common elements
+    in it are enough (old pages open with scripts, tables, images and comments, not a doctype).
 
     >>> sniff_kind("<!DOCTYPE html><title>x</title>"), sniff_kind("Headline\\nBody <b>bold</b>")
     ('html', 'text')
     >>> sniff_kind("<!-- banner --><table><tr><td><img src=a.gif><br>Welcome</td></tr></table>")
     'html'
+    >>> sniff_kind("<script>var a = 1;" + " " * 5000 + "</script><table><tr><td>Welcome</td></tr></table>")
+    'html'
     """
-    head = _LEADING_COMMENTS.sub("", text[:20000], count=1)[:4000]
+    head = _LEADING_COMMENTS.sub("", text[:LEAD_CHARS], count=1)[:4000]
     if _LOOKS_HTML.search(head[:2000]):
         return "html"
     return "html" if len({m.lower() for m in _HTML_TAG.findall(head)}) >= HTML_TAGS_TO_SNIFF else "text"
