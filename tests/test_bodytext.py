@@ -152,7 +152,7 @@ class _Body80(_Shares):
         return np.tile([0.8, 0.2], (len(X), 1))
 
 
-def test_body_gate_reads_text_dumps_with_its_text_model_averaged_with_the_six_roles():
+def test_body_gate_reads_text_dumps_with_its_text_body_model_averaged_with_the_six_roles():
     X, y = _gate_rows()
     gate = BodyGate(_Shares(), _Shares(), text_body=_Body80(), text_weight=0.5).fit(X, y)
     assert gate.text_body_.fitted_on == ["p0", "p1", "p2", "p3"] and gate.text_body_.columns == ["doc_id", "text"]
@@ -227,3 +227,23 @@ def test_body_checks_keep_the_labellers_repair_warnings_out_of_the_benchmark():
     assert text == "One paragraph." and refused == [] and seen == []
     assert bodytext._body(Warns(), "no paragraphs", "p2", refused) == ""
     assert refused == ["p2: page has no text passages"]
+
+
+def test_shipped_role_config_builds_a_text_dump_body_model_without_html_features():
+    from omegaconf import OmegaConf
+
+    from newslabel.config import compose
+    from newslabel.models.dom_features import HtmlFeatures
+    from newslabel.models.pipeline import build_pipeline
+
+    cfg = compose("train", [])
+    gate = build_pipeline("role", cfg.model, OmegaConf.to_container(cfg.tasks.role, resolve=True), cfg.seed)
+
+    def html_features(model) -> HtmlFeatures:
+        (found,) = [v for v in model.get_params(deep=True).values() if isinstance(v, HtmlFeatures)]
+        return found
+
+    assert isinstance(gate, BodyGate) and (gate.text_weight, gate.n_jobs) == (0.5, 2)
+    assert (html_features(gate.body).dom, html_features(gate.body).trafilatura) == (True, True)
+    assert (html_features(gate.text_body).dom, html_features(gate.text_body).trafilatura) == (False, False)
+    assert html_features(gate.text_body).text_model is True  # the rest of the body model's settings

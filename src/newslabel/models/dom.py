@@ -95,7 +95,7 @@ class _Dom(BlockWalker):
 
 def text_dump(html: str) -> str:
     """The page's browser-like text dump: a line per block element, inline elements joined, hidden ones left out
-    (what a user gets by selecting a page's text and copying it; how the sample's text pages were made).
+    (what a user gets by selecting a page's text and copying it).
 
     >>> text_dump("<html><body><nav><a href='/'>Home</a></nav><p>Rain <b>fell</b> today.</p><script>x</script>")
     'Home\\nRain fell today.'

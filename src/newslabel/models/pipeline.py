@@ -104,19 +104,19 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         pipe = SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))
     gate = task_cfg.get("body_gate") or {}
     if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
-        text = _body_model(cfg, gate.get("model"), gate.get("text_model"), seed) if gate.get("text") else None
+        text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed) if gate.get("text") else None
         return BodyGate(pipe, _body_model(cfg, gate.get("model"), None, seed), text, gate.get("html_only", True),
                         gate.get("text_weight", 0.5), gate.get("n_jobs"))
     return pipe
 
 
-def _body_model(cfg, model: dict | None, text_model: dict | None, seed: int) -> BaseEstimator:
+def _body_model(cfg, model: dict | None, overrides: dict | None, seed: int) -> BaseEstimator:
     """A body-or-not model of `BodyGate`: the text model with `model`'s settings (its HTML features), and for the
-    text-dump model `text_model`'s over them, merged as any task's own model settings are."""
-    if text_model:
+    text-dump model `overrides` over them, merged as any task's own model settings are."""
+    if overrides:
         from omegaconf import OmegaConf
 
-        model = OmegaConf.merge(model or {}, text_model)
+        model = OmegaConf.merge(model or {}, overrides)
     return build_pipeline("role", cfg, {"context": False, "smoothing": "none", "model": model}, seed)
 
 
