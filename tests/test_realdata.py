@@ -28,8 +28,9 @@ def _mix_cfg(*extra: str) -> dict:
 def test_mix_without_the_data_root_is_the_sample_with_one_line(tmp_path):
     lines = []
     result = build_mix(_mix_cfg(f"data.root={tmp_path / 'nowhere'}"), 10_000_000, log=lines.append)
-    assert lines == [f"data: {tmp_path / 'nowhere'} not found; topic, stance and bias train on the sample corpus only"]
-    for task in ("topic", "stance", "bias"):
+    assert lines == [f"data: {tmp_path / 'nowhere'} not found; role, topic, stance, bias train on the sample "
+                     "corpus only"]
+    for task in ("role", "topic", "stance", "bias"):
         sources = {r["source"] for split in result.rows[task].values() for r in split}
         assert sources == {"sample"}
     # role keeps the sample's rows with their page columns (the mix adds only `source`)

@@ -30,7 +30,7 @@ def build_mix(data_cfg: dict, max_bytes: int, log=print) -> BuildResult:
     """
     root = Path(data_cfg["root"])
     if not root.is_dir():
-        log(f"data: {root} not found; topic, stance and bias train on the sample corpus only")
+        log(f"data: {root} not found; {', '.join(data_cfg['tasks'])} train on the sample corpus only")
     sample = build_source(dict(data_cfg["sample"]), max_bytes)
     rows: dict[str, dict[str, list[dict]]] = {t: {s: [] for s in SPLITS} for t in data_cfg["tasks"]}
     imported: dict[str, dict] = {}
