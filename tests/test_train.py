@@ -5,7 +5,7 @@ from __future__ import annotations
 import mlflow
 import numpy as np
 import pytest
-from _trained import overrides, trained_sample
+from _trained import overrides, store_copy, trained_sample
 from mlflow import MlflowClient
 
 from newslabel.config import compose
@@ -163,11 +163,15 @@ def test_champion_rule_compares_with_the_champion_on_validation(trained):
     assert str(MlflowClient().get_model_version_by_alias("newslabel-bias", "champion").version) == "1"
 
 
-def test_training_is_deterministic(trained, tmp_path):
+def test_training_is_deterministic(trained, tmp_path, tmp_path_factory):
     from newslabel.training.run import train
 
-    # role first: stance reads the sample headlines through the role champion (training.headlines)
-    cfg = compose("train", overrides(tmp_path, "task.names=[role,stance]", f"paths.processed={trained.processed}"))
+    # Stance again, in a copy of the store: it reads the sample headlines through the same role champion
+    # (training.headlines). The role model's own retraining is pinned by tests/test_snapshot.py, whose labels
+    # were written by another training run.
+    mlruns = store_copy(trained, tmp_path_factory, "again")
+    cfg = compose("train", overrides(tmp_path, "task.names=[stance]", f"paths.processed={trained.processed}",
+                                     f"paths.mlruns={mlruns}"))
     again = train(cfg)["stance"]
     for key in ("test_accuracy", "test_macro_f1", "val_macro_f1"):
         assert again[key] == trained.results["stance"][key]
