@@ -56,14 +56,19 @@ def _body(labeller, html: str, doc_id: str, refused: list[str]) -> str:
         return ""
 
 
-def _systems(labeller, html: str, doc_id: str, refused: list[str], seconds: dict) -> dict[str, str]:
+def _timed(systems: dict, seconds: dict) -> dict[str, str]:
+    """{name: body text} of each system's call, its time added to seconds[name]."""
     out = {}
-    for name, fn in (("newslabel label_page (HTML in)", lambda: _body(labeller, html, doc_id, refused)),
-                     (PEER, lambda: trafilatura_text(html, favor_precision=True))):
+    for name, fn in systems.items():
         start = time.perf_counter()
         out[name] = fn()
         seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
     return out
+
+
+def _systems(labeller, html: str, doc_id: str, refused: list[str], seconds: dict) -> dict[str, str]:
+    return _timed({"newslabel label_page (HTML in)": lambda: _body(labeller, html, doc_id, refused),
+                   PEER: lambda: trafilatura_text(html, favor_precision=True)}, seconds)
 
 
 # -- webextract: the passage rule ------------------------------------------------------------
@@ -132,11 +137,8 @@ def _micro_f1(counts: np.ndarray) -> np.ndarray:
 def _dump_system(labeller, html: str, doc_id: str, refused: list[str], seconds: dict) -> dict[str, str]:
     from newslabel.models.dom import text_dump
 
-    name = "newslabel label_page (text dump in)"
-    start = time.perf_counter()
-    out = {name: _body(labeller, text_dump(html), f"{doc_id}.txt", refused)}
-    seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
-    return out
+    return _timed({"newslabel label_page (text dump in)":
+                   lambda: _body(labeller, text_dump(html), f"{doc_id}.txt", refused)}, seconds)
 
 
 def eval_merged(labeller, root: Path, limit: int = 0, splits: tuple[str, ...] = ("test",),

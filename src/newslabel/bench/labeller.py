@@ -164,7 +164,6 @@ def _confusion(gold, pred, top: int = 6) -> str:
 
 CHECKS = {"bbc": ("topic", eval_bbc), "agnews": ("topic", eval_agnews), "babe": ("bias", eval_babe),
           "fnc1": ("stance", eval_fnc)}
-BODY_CHECKS = ("webextract", "extraction-merged", "extraction-merged")  # folders of bench.bodytext's checks
 
 
 def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print) -> list[dict]:
@@ -195,8 +194,9 @@ def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
     from newslabel.bench import bodytext
 
     rows = []
-    dumps = partial(bodytext.eval_merged, dumps=True)
-    for folder, check in zip(BODY_CHECKS, (bodytext.eval_webextract, bodytext.eval_merged, dumps)):
+    checks = (("webextract", bodytext.eval_webextract), ("extraction-merged", bodytext.eval_merged),
+              ("extraction-merged", partial(bodytext.eval_merged, dumps=True)))  # (data folder, check)
+    for folder, check in checks:
         if not (shared / "data" / folder).is_dir():
             log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
             continue
