@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from newslabel.ingest.files import HTML_SUFFIXES
+from newslabel.models.inputs import strings
 
 BODY = "body"
 COARSE = "boilerplate"  # the extraction sets' name for everything that is not body
@@ -44,7 +45,7 @@ def mix_body(p: np.ndarray, gate: np.ndarray, body: int) -> np.ndarray:
 
 def has_html(X: pd.DataFrame) -> np.ndarray:
     """Per row: does its page come with HTML (an `html` cell, else a `source_path` naming an HTML file)?"""
-    html = X["html"].fillna("").astype(str).str.len().to_numpy() > 0 if "html" in X else np.zeros(len(X), bool)
+    html = np.array([len(h) > 0 for h in strings(X, "html")], bool) if "html" in X else np.zeros(len(X), bool)
     if "source_path" in X:
         paths = X["source_path"].fillna("").astype(str).str.lower().str.removesuffix(".gz")
         html |= paths.str.endswith(HTML_SUFFIXES).to_numpy()  # ingest's rule for an HTML file

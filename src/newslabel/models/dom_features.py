@@ -48,6 +48,7 @@ from sklearn.preprocessing import MaxAbsScaler
 from newslabel import hashing
 from newslabel.labels.context import page_slices
 from newslabel.models.dom import FEATURE_NAMES, _read_html, page_features
+from newslabel.models.inputs import strings
 
 
 class HtmlFeatures(BaseEstimator, TransformerMixin):
@@ -71,7 +72,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
 
     # -- the features --------------------------------------------------------------------------
     def _page_block(self, X: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-        texts = X["text"].fillna("").astype(str).tolist()
+        texts = strings(X, "text")
         docs = X["doc_id"].astype(str).to_numpy()
         dense = np.zeros((len(X), len(FEATURE_NAMES)))
         tokens = [""] * len(X)
@@ -131,7 +132,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         from newslabel.models.text import CompactTfidf
 
         y = np.asarray(y)
-        texts = X["text"].fillna("").astype(str).tolist()
+        texts = strings(X, "text")
         base = self._stack_inputs(X, training=True)
         fold = _page_folds(X["doc_id"].astype(str).to_numpy(), self.folds)
         parts = [base]
@@ -161,7 +162,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
             return self._plain(X)
         parts = [self._stack_inputs(X, training=False)]
         if self.text_model:
-            T = self.text_vectorizer_.transform(X["text"].fillna("").astype(str).tolist())
+            T = self.text_vectorizer_.transform(strings(X, "text"))
             parts.append(self.text_lr_.predict_proba(T))
         with _one_thread():
             proba = self.gbm_.predict_proba(np.hstack(parts))
@@ -209,7 +210,7 @@ def _log_odds(proba: np.ndarray) -> np.ndarray:
 def _site_keys(X: pd.DataFrame) -> list[str]:
     """Each row's site; a page with no site is a site of its own."""
     docs = X["doc_id"].astype(str).tolist()
-    sites = X["site"].fillna("").astype(str).tolist() if "site" in X else [""] * len(docs)
+    sites = strings(X, "site") if "site" in X else [""] * len(docs)
     return [s or f"page:{d}" for s, d in zip(sites, docs)]
 
 
@@ -222,7 +223,7 @@ def line_counts(X: pd.DataFrame) -> tuple[dict[str, dict[str, int]], dict[str, i
     from newslabel.labels.context import norm_line
 
     pages: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for t, d, site in zip(X["text"].fillna("").astype(str), X["doc_id"].astype(str), _site_keys(X)):
+    for t, d, site in zip(strings(X, "text"), X["doc_id"].astype(str), _site_keys(X)):
         pages[site][norm_line(t)].add(d)
     site_pages = {site: len(set().union(*lines.values())) for site, lines in pages.items()}
     return {site: {k: len(v) for k, v in lines.items()} for site, lines in pages.items()}, site_pages
@@ -255,7 +256,7 @@ def line_frequency(X: pd.DataFrame, site_lines: dict[str, dict[str, int]], site_
     totals = _totals(site_lines) if totals is None else totals
     n_total = sum(site_pages.values())
     found, n = [], []
-    for t, site in zip(X["text"].fillna("").astype(str), _site_keys(X)):
+    for t, site in zip(strings(X, "text"), _site_keys(X)):
         k = norm_line(t)
         found.append(totals.get(k, 0) - site_lines.get(site, {}).get(k, 0) + 1)
         n.append(n_total - site_pages.get(site, 0) + 1)

@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from newslabel.labels.context import norm_line
+from newslabel.models.inputs import strings
 
 _WORD = re.compile(r"\w+")
 STOPWORDS = frozenset("the a an of to in and or for on at by with from is are was were be been it that this as".split())
@@ -72,7 +73,7 @@ class TextColumn(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
-        return X[self.column].fillna("").astype(str).tolist()
+        return strings(X, self.column)
 
 
 class Deduplicated(BaseEstimator, TransformerMixin):
@@ -111,17 +112,21 @@ class PairFeatures(BaseEstimator, TransformerMixin):
 
     def transform(self, X):
         rows = []
-        cache: dict[str, set[str]] = {}  # FNC-1 repeats each body over dozens of headlines
+        # FNC-1 repeats each body over dozens of headlines, a page its body over each of its passages
+        tokens: dict[str, set[str]] = {}
+        norms: dict[str, str] = {}
         for h, t in zip(X["headline"].fillna(""), X["text"].fillna("")):
-            ht = cache[h] if h in cache else cache.setdefault(h, _tokens(h))
-            tt = cache[t] if t in cache else cache.setdefault(t, _tokens(t))
+            ht = tokens[h] if h in tokens else tokens.setdefault(h, _tokens(h))
+            tt = tokens[t] if t in tokens else tokens.setdefault(t, _tokens(t))
+            same = (norms[h] if h in norms else norms.setdefault(h, norm_line(h))) == (
+                norms[t] if t in norms else norms.setdefault(t, norm_line(t)))
             inter = len(ht & tt)
             rows.append([
                 inter / (len(ht | tt) or 1),
                 inter / (len(ht) or 1),
                 math.log1p(inter),
                 math.log1p(len(tt)),
-                float(norm_line(h) == norm_line(t)),
+                float(same),
             ])
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 5))
 
@@ -173,11 +178,14 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
             sentences += parts
         S = self.vectorizer_.transform(sentences).tocsr()
         H = self._vectors(heads).tocsr()
+        best: dict[tuple[str, str], float] = {}  # a page's body rows share one (headline, context) pair
         out = np.zeros(len(heads))
-        for k, c in enumerate(contexts):
-            a, b = spans[c]
-            sims = S[a:b] @ H[k].T
-            out[k] = sims.max() if sims.nnz else 0.0
+        for k, (h, c) in enumerate(zip(heads, contexts)):
+            if (h, c) not in best:
+                a, b = spans[c]
+                sims = S[a:b] @ H[k].T
+                best[h, c] = sims.max() if sims.nnz else 0.0
+            out[k] = best[h, c]
         return out
 
 
@@ -187,4 +195,4 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 def _col(X, name: str) -> list[str]:
     if name not in X:
         return [""] * len(X)
-    return X[name].fillna("").astype(str).tolist()
+    return strings(X, name)

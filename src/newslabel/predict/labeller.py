@@ -23,7 +23,7 @@ from newslabel.ingest.files import RawDoc, check_page, sniff_kind
 from newslabel.ingest.segment import segment
 from newslabel.labels.schema import TASKS
 from newslabel.labels.stories import page_stories, page_title, story_text
-from newslabel.models.inputs import ROLE_INPUT, decide, role_frame  # noqa: F401 - ROLE_INPUT re-exported
+from newslabel.models.inputs import ROLE_INPUT, decide, role_frame, text_frame  # noqa: F401 - ROLE_INPUT re-exported
 from newslabel.types import Page
 
 
@@ -40,7 +40,7 @@ class Labeller:
         """Bare passages -> [(label, score)]. Stance needs the headline(s) they are read against."""
         if task not in self.models:
             raise ValueError(f"no {task} model loaded; loaded: {', '.join(self.models) or 'none'}")
-        frame = pd.DataFrame({"text": list(texts)})
+        frame = text_frame({"text": list(texts)})
         if task == "stance":  # a bare passage is its own context (FNC-1: the whole body)
             frame["headline"] = headline if headline is not None else ""
             frame["context"] = frame["text"]
@@ -94,11 +94,11 @@ class Labeller:
         body_text = story_text(texts, body)
         units = ([body_text] if body else []) + [story_text(texts, g) for g in groups]
         members = ([body] if body else []) + groups
-        topics = self._scores("topic", pd.DataFrame({"text": units})) if units else []
+        topics = self._scores("topic", text_frame({"text": units})) if units else []
         for unit_members, topic in zip(members, topics):
             for i in unit_members:
                 rows[i]["topic"], rows[i]["topic_score"] = topic
-        stance_in = pd.DataFrame({"headline": title or "", "text": [texts[i] for i in body] + units[bool(body):],
+        stance_in = text_frame({"headline": title or "", "text": [texts[i] for i in body] + units[bool(body):],
                                   "context": [body_text] * len(body) + units[bool(body):]})
         stances = self._scores("stance", stance_in) if len(stance_in) else []
         for i, stance in zip(body, stances):
@@ -107,7 +107,7 @@ class Labeller:
             for i in g:
                 rows[i]["stance"], rows[i]["stance_score"] = stance
         news = body + [i for g in groups for i in g]
-        for i, bias in zip(news, self._scores("bias", pd.DataFrame({"text": [texts[i] for i in news]})) if news else []):
+        for i, bias in zip(news, self._scores("bias", text_frame({"text": [texts[i] for i in news]})) if news else []):
             rows[i]["bias"], rows[i]["bias_score"] = bias
         stories = [{"lines": [rows[i]["line"] for i in g], "index": [rows[i]["index"] for i in g],
                     "text": units[k + bool(body)], "topic": rows[g[0]]["topic"], "topic_score": rows[g[0]]["topic_score"],
