@@ -188,6 +188,23 @@ def test_per_task_model_uri_replaces_that_task(lifecycle, client):
     assert [s for _, s in labeller.predict(texts, task="bias")] == [round(float(p.max()), 4) for p in v1]
 
 
+def test_a_model_file_with_an_untrusted_type_is_refused_naming_it(lifecycle, client, tmp_path):
+    import math
+
+    import mlflow
+    import skops.io
+    from sklearn.preprocessing import FunctionTransformer
+
+    from newslabel.errors import ModelLoadError
+    from newslabel.tracking.model_files import load_task_model
+
+    folder = Path(mlflow.artifacts.download_artifacts("models:/newslabel-bias/1", dst_path=str(tmp_path)))
+    skops.io.dump(FunctionTransformer(func=math.sqrt), folder / "model.skops")  # a function: never loaded
+    with pytest.raises(ModelLoadError) as err:
+        load_task_model(str(folder))
+    assert str(err.value) == f"{folder}: cannot load model (untrusted types in its skops file: math.sqrt)"
+
+
 def cli(store: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "NEWSLABEL_MLRUNS": str(store)}
     env.pop("MLFLOW_TRACKING_URI", None)
