@@ -61,3 +61,32 @@ def test_stacked_html_features_of_a_page_do_not_depend_on_the_batch():
     # "Share on Facebook" is on all 6 training pages; a page of site0 counts the 4 of other sites and itself.
     assert features.line_pages_["share on facebook"] == 6 and features.site_pages_ == {"site0": 2, "site1": 2,
                                                                                         "site2": 2}
+
+
+PARAS = ["The council met on Monday and approved the harbour plan after a debate.",
+         "Work on the new harbour starts in the spring, officials said on Monday.",
+         "The plan was first put forward three years ago by local fishermen."]
+ARTICLE = ("<html><body><nav><a href='/'>Home</a></nav><article><h1>Rain</h1>"
+           + "".join(f"<p>{p}</p>" for p in PARAS) + "</article></body></html>")
+
+
+def test_trafilatura_runs_only_in_the_modes_asked_for():
+    import pytest
+
+    from newslabel.models.dom import FEATURE_NAMES, page_features
+    from newslabel.models.dom_features import html_part
+
+    texts = ["Home", "Rain", *PARAS]
+    every, _ = page_features(texts, ARTICLE, dom=False)
+    one, _ = page_features(texts, ARTICLE, dom=False, modes=("precision",))
+
+    def col(F, name):
+        return F[:, FEATURE_NAMES.index(name)].tolist()
+
+    assert col(every, "traf_precision") == col(one, "traf_precision") == [0.0, 1.0, 1.0, 1.0, 1.0]
+    assert col(every, "traf_recall_up1") == [0.0, 1.0, 1.0, 1.0, 1.0]
+    assert col(one, "traf_default") == col(one, "traf_recall_up1") == [0.0] * 5  # not extracted at all
+    assert col(one, "traf_page_share") == [0.8] * 5  # 4 of the 5 passages, as trafilatura's precision mode says
+    with pytest.raises(ValueError, match=r"^html_features.trafilatura_modes: unknown precise; expected one or more "
+                                         r"of precision, default, recall$"):
+        html_part({"trafilatura_modes": ["precise"]})

@@ -198,11 +198,15 @@ EXTRACTORS: dict[str, Callable[[str], str]] = {
 }
 
 
-def trafilatura_coverage(passage_texts: list[str], html: str) -> dict[str, list[float]]:
-    """trafilatura's own decisions as features: the coverage of each passage by its output in three modes."""
-    outputs = {"precision": trafilatura_text(html, favor_precision=True),
-               "default": trafilatura_text(html, favor_precision=False),
-               "recall": trafilatura_text(html, favor_precision=False, favor_recall=True)}
+TRAFILATURA_MODES = {"precision": {"favor_precision": True}, "default": {"favor_precision": False},
+                     "recall": {"favor_precision": False, "favor_recall": True}}
+
+
+def trafilatura_coverage(passage_texts: list[str], html: str,
+                         modes: tuple[str, ...] = tuple(TRAFILATURA_MODES)) -> dict[str, list[float]]:
+    """trafilatura's own decisions as features: the coverage of each passage by its output in each of `modes`
+    (`TRAFILATURA_MODES`; each is a full extraction)."""
+    outputs = {mode: trafilatura_text(html, **TRAFILATURA_MODES[mode]) for mode in modes}
     per = [tokens(t) for t in passage_texts]
     # The modes often agree (default and recall on 57 of 60 webextract pages): align each distinct output once.
     aligned = {text: _coverage(per, text) for text in dict.fromkeys(outputs.values())}

@@ -15,6 +15,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newslabel.ingest import html as ingest_html
+from newslabel.ingest import peers
 from newslabel.ingest.html import BlockWalker
 
 # The webextract README's skip list: the segmenter's, except that it keeps the text of <button>.
@@ -35,7 +36,7 @@ PROSE_MIN_TOKENS = 10
 MAIN_SHARES = (0.5, 0.8, 0.95)  # main containers: the deepest elements with more than these shares of the prose
 ANCESTOR_LEVELS = 4  # trafilatura's share of the text of the passage's ancestors, 1 to this many levels up
 WINDOW = 3
-TRAFILATURA_MODES = ("precision", "default", "recall")
+TRAFILATURA_MODES = tuple(peers.TRAFILATURA_MODES)  # ("precision", "default", "recall")
 FEATURE_NAMES: list[str] = [
     "has_html", "matched", "log_depth", "link_density", "prose",
     "in_main", "main_depth_gap", "before_main", "after_main", "in_best", "best_depth_gap",
@@ -203,9 +204,10 @@ def _dom_row(f: np.ndarray, j: int, dom: _Dom, lay: _Layout) -> str:
     return joined
 
 
-def page_features(texts: list[str], html: str | None, dom: bool = True,
-                  trafilatura: bool = True) -> tuple[np.ndarray, list[str]]:
-    """(n x len(FEATURE_NAMES)) features of a page's passages, and each passage's ancestor class/id tokens."""
+def page_features(texts: list[str], html: str | None, dom: bool = True, trafilatura: bool = True,
+                  modes: tuple[str, ...] = TRAFILATURA_MODES) -> tuple[np.ndarray, list[str]]:
+    """(n x len(FEATURE_NAMES)) features of a page's passages, and each passage's ancestor class/id tokens;
+    trafilatura's columns for the modes not in `modes` stay 0."""
     n = len(texts)
     out = np.zeros((n, len(FEATURE_NAMES)))
     tokens = [""] * n
@@ -220,29 +222,39 @@ def page_features(texts: list[str], html: str | None, dom: bool = True,
             if j is not None and page.lines[j]["chain"]:
                 tokens[i] = _dom_row(out[i], j, page, lay)
     if trafilatura:
-        _trafilatura_block(out, texts, html, page, where)
+        _trafilatura_block(out, texts, html, page, where, modes)
     return out, tokens
 
 
-def _trafilatura_block(out: np.ndarray, texts: list[str], html: str, page: _Dom, where: list[int | None]) -> None:
-    """trafilatura's coverage of each passage (three modes), flags, neighbour means, page share, and its share
-    of the text of the passage's ancestors."""
-    from newslabel.ingest.peers import trafilatura_coverage
+def trafilatura_column(name: str, modes: tuple[str, ...]) -> bool:
+    """Does feature `name` carry a value when trafilatura runs in `modes`? (The page-level ones read the first.)
 
+    >>> [trafilatura_column(n, ("precision",)) for n in ("traf_recall_up1", "traf_precision", "traf_page_share")]
+    [False, True, True]
+    """
+    mode = next((m for m in TRAFILATURA_MODES if name.startswith(f"traf_{m}")), None)
+    return mode is None or mode in modes
+
+
+def _trafilatura_block(out: np.ndarray, texts: list[str], html: str, page: _Dom, where: list[int | None],
+                       modes: tuple[str, ...] = TRAFILATURA_MODES) -> None:
+    """trafilatura's coverage of each passage (in each mode), flags, neighbour means, page share, and its share
+    of the text of the passage's ancestors."""
     n, col = len(texts), FEATURE_NAMES.index
-    cov = {m: np.asarray(c, dtype=float) for m, c in trafilatura_coverage(texts, html).items()}
+    cov = {m: np.asarray(c, dtype=float) for m, c in peers.trafilatura_coverage(texts, html, modes).items()}
     norm = _window_sum(np.ones(n))
-    for mode in TRAFILATURA_MODES:
+    for mode in modes:
         c = cov[mode]
         out[:, col(f"traf_{mode}")] = c
         out[:, col(f"traf_{mode}_body")] = c >= 0.5
         out[:, col(f"traf_{mode}_window")] = _window_sum(c) / norm
-    out[:, col("traf_page_share")] = float(np.mean(cov["precision"] >= 0.5))
-    out[:, col("traf_in_main")] = (cov["precision"] >= 0.5) * out[:, col("in_main")]
+    first = cov["precision" if "precision" in cov else modes[0]]
+    out[:, col("traf_page_share")] = float(np.mean(first >= 0.5))
+    out[:, col("traf_in_main")] = (first >= 0.5) * out[:, col("in_main")]
     if not page.lines:
         return
     lengths = np.asarray([len(t) for t in texts], dtype=float)
-    for mode in ("precision", "recall"):
+    for mode in [m for m in ("precision", "recall") if m in modes]:
         covered, total = defaultdict(float), defaultdict(float)
         for i, j in enumerate(where):
             if j is not None:

@@ -47,7 +47,7 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from newslabel import hashing
 from newslabel.labels.context import page_slices
-from newslabel.models.dom import FEATURE_NAMES, _read_html, page_features
+from newslabel.models.dom import FEATURE_NAMES, TRAFILATURA_MODES, _read_html, page_features, trafilatura_column
 from newslabel.models.inputs import strings
 
 
@@ -64,8 +64,9 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
 
     def __init__(self, dom: bool = True, trafilatura: bool = True, hashed_tokens: int = 4096, stack: bool = False,
                  context: bool = True, line_frequency: bool = True, text_model: bool = True, folds: int = 4,
-                 learning_rate: float = 0.05, max_iter: int = 300, max_leaf_nodes: int = 15, seed: int = 0):
-        # scikit-learn's rule (parameters stored as given, nothing else), written once for twelve of them
+                 learning_rate: float = 0.05, max_iter: int = 300, max_leaf_nodes: int = 15, seed: int = 0,
+                 trafilatura_modes: tuple[str, ...] = TRAFILATURA_MODES):
+        # scikit-learn's rule (parameters stored as given, nothing else), written once for thirteen of them
         for name, value in locals().items():
             if name != "self":
                 setattr(self, name, value)
@@ -82,8 +83,11 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         paths = X["source_path"].tolist() if "source_path" in X else [None] * len(X)
         for rows in page_slices(docs):
             html = html_col[rows.start] if html_col is not None else _read_html(paths[rows.start])
-            dense[rows], tokens[rows] = page_features(texts[rows], html, self.dom, self.trafilatura)
+            dense[rows], tokens[rows] = page_features(texts[rows], html, self.dom, self.trafilatura, self._modes())
         return dense, tokens
+
+    def _modes(self) -> tuple[str, ...]:
+        return tuple(getattr(self, "trafilatura_modes", TRAFILATURA_MODES))  # models saved before the option: all
 
     def _plain(self, X: pd.DataFrame):
         dense, tokens = self._page_block(X)
@@ -97,7 +101,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
     def _stack_inputs(self, X: pd.DataFrame, training: bool) -> np.ndarray:
         dense, _ = self._page_block(X)
         keep = [k for k, name in enumerate(FEATURE_NAMES) if (self.dom or not name.startswith(_DOM_PREFIXES))
-                and (self.trafilatura or not name.startswith("traf_"))]
+                and (not name.startswith("traf_") or self.trafilatura and trafilatura_column(name, self._modes()))]
         blocks = [dense[:, keep]]
         if self.context:
             from newslabel.models.role_context import RoleContext
@@ -267,4 +271,10 @@ def line_frequency(X: pd.DataFrame, site_lines: dict[str, dict[str, int]], site_
 def html_part(options) -> tuple[str, object]:
     """The ("html", transformer) FeatureUnion part for a model config's ``html_features`` block."""
     opts = dict(options) if options is not True else {}
+    if "trafilatura_modes" in opts:
+        opts["trafilatura_modes"] = tuple(opts["trafilatura_modes"])
+        unknown = [m for m in opts["trafilatura_modes"] if m not in TRAFILATURA_MODES]
+        if unknown or not opts["trafilatura_modes"]:
+            raise ValueError(f"html_features.trafilatura_modes: {'unknown ' + ', '.join(unknown) if unknown else 'empty'}"
+                             f"; expected one or more of {', '.join(TRAFILATURA_MODES)}")
     return "html", make_pipeline(HtmlFeatures(**opts), MaxAbsScaler())
