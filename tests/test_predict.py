@@ -151,3 +151,20 @@ def test_test_split_labelled_as_one_batch_equals_page_by_page(labeller, tmp_path
     # And reversed page order changes nothing either: no statistic is read from the batch.
     flipped = model.predict_proba(pd.concat(pages[::-1]))
     assert np.abs(flipped - np.vstack([model.predict_proba(p) for p in pages[::-1]])).max() < 1e-9
+
+
+def test_stage_table_times_what_label_page_labels(labeller, fixtures_dir):
+    from newslabel.bench.throughput import stage_table
+
+    pages = [(p.name, p.read_text(encoding="utf-8")) for p in
+             (fixtures_dir / "pages" / "tiny-news.html", fixtures_dir / "pages" / "tiny-aggregator.txt")]
+    rows = stage_table(labeller, pages)
+    assert [r.name for r in rows][:3] == ["trafilatura", "lxml parse alone", "label_page"]
+    assert [r.name for r in rows][-6:] == ["segment", "model: role", "model: topic", "model: stance", "model: bias",
+                                           "the rest of label (titles, stories, output)"]
+    n_passages = sum(len(labeller.label_page(text, doc_id=name)["passages"]) for name, text in pages)
+    by = {r.name: r for r in rows}
+    assert by["label_page"].passages == by["segment"].passages == by["model: role"].passages == n_passages
+    assert all(r.pages == 2 and r.seconds > 0 for r in rows)
+    # The stages are timed on a copy of the labeller: its own models are not left wrapped in timing proxies.
+    assert all(type(m).__name__ != "_Timed" for m in labeller.models.values())
