@@ -247,3 +247,12 @@ def test_shipped_role_config_builds_a_text_dump_body_model_without_html_features
     assert (html_features(gate.body).dom, html_features(gate.body).trafilatura) == (True, True)
     assert (html_features(gate.text_body).dom, html_features(gate.text_body).trafilatura) == (False, False)
     assert html_features(gate.text_body).text_model is True  # the rest of the body model's settings
+
+
+def test_body_checks_without_their_data_say_so_once_a_folder(tmp_path):
+    from newslabel.bench.labeller import _body_checks
+
+    lines: list[str] = []
+    assert _body_checks(None, tmp_path, 0, lines.append) == []
+    assert lines == [f"skipped labeller check webextract: its data is not under {tmp_path / 'data'}",
+                     f"skipped labeller check extraction-merged: its data is not under {tmp_path / 'data'}"]

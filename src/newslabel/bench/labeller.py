@@ -193,14 +193,16 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
 def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
     from newslabel.bench import bodytext
 
-    rows = []
+    rows, missing = [], []
     checks = (("webextract", bodytext.eval_webextract), ("extraction-merged", bodytext.eval_merged),
               ("extraction-merged", partial(bodytext.eval_merged, dumps=True)))  # (data folder, check)
     for folder, check in checks:
         if not (shared / "data" / folder).is_dir():
-            log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
+            missing += [folder] if folder not in missing else []  # one line a folder, however many checks read it
             continue
         rows += check(labeller, shared / "data" / folder, limit)
+    for folder in missing:
+        log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
     return rows
 
 
