@@ -37,7 +37,7 @@ MAX_CONTROL_SHARE = 0.05
 FALLBACK_ENCODINGS = ("windows-1252",)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CONTROL_CHARS = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]
-_DROP_CONTROL = dict.fromkeys(_CONTROL_CHARS)
+_CONTROL = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROL_CHARS) + "]")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _DROP_ESCAPED = dict.fromkeys(range(0xDC80, 0xDD00))  # surrogateescape's stand-ins for undecodable bytes
 
@@ -241,8 +241,13 @@ def _declared(data: bytes) -> str | None:
 
 
 def control_share(text: str) -> float:
-    """The share of control characters (not tab, CR, LF) in the whole text."""
-    return (len(text) - len(text.translate(_DROP_CONTROL))) / max(1, len(text))
+    r"""The share of control characters (not tab, CR, LF) in the whole text.
+
+    >>> control_share("ab\tc\x01\x7f\n!")
+    0.25
+    """
+    # A character class scans in C: str.translate with a dict maps each character in Python (16 ms a page).
+    return len(_CONTROL.findall(text)) / max(1, len(text))
 
 
 def looks_binary(text: str) -> bool:

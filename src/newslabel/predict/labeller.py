@@ -121,12 +121,17 @@ class Labeller:
         return decide(self.models[task], frame)
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value):
     """JSON types only: numpy scalars and arrays become Python ones; working keys (`_topic_p`) are dropped.
 
     >>> _plain({"a": np.float32(0.5), "b": [np.int64(2)], "_p": np.zeros(2), "c": np.array([1, 2])})
     {'a': 0.5, 'b': [2], 'c': [1, 2]}
     """
+    if type(value) in _JSON_SCALARS:  # most values of a page (exact types: numpy's float64 subclasses float)
+        return value
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))}
     if isinstance(value, list | tuple):
