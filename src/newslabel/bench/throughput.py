@@ -86,7 +86,7 @@ def stage_table(labeller, pages: list[tuple[str, str]]) -> list[Stage]:
     timed = replace(labeller, models={t: _Timed(m, t, clock) for t, m in labeller.models.items()})
     total, _ = _clock(timed.label, segmented)
     # Every stage's passages/s counts the pages' passages, whatever rows its model reads (stance: pairs,
-    # topic: stories), so that the rates add up as the time does.
+    # topic: stories): the rate labelling would have if that stage were all of it.
     rows += [Stage(f"model: {t}", n, n_passages, clock.get(t, 0.0)) for t in TASKS if t in labeller.models]
     rows.append(Stage("the rest of label (titles, stories, output)", n, n_passages, total - sum(clock.values())))
     return rows
