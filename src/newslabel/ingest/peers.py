@@ -98,6 +98,13 @@ def trafilatura_text(html: str, *, favor_precision: bool = True, favor_recall: b
     return out or ""
 
 
+def reset_caches() -> None:
+    """Empty trafilatura's (and htmldate's) LRU caches, so that a timed pass over pages starts as cold as the first."""
+    from trafilatura.meta import reset_caches as reset
+
+    reset()
+
+
 def readability_text(html: str) -> str:
     """readability-lxml's `Document(html).summary()`, as text (block elements on their own lines)."""
     from lxml import html as lxml_html
