@@ -193,17 +193,13 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
 def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
     from newslabel.bench import bodytext
 
-    rows, missing = [], []
     checks = (("webextract", bodytext.eval_webextract), ("extraction-merged", bodytext.eval_merged),
               ("extraction-merged", partial(bodytext.eval_merged, dumps=True)))  # (data folder, check)
-    for folder, check in checks:
-        if not (shared / "data" / folder).is_dir():
-            missing += [folder] if folder not in missing else []  # one line a folder, however many checks read it
-            continue
-        rows += check(labeller, shared / "data" / folder, limit)
-    for folder in missing:
+    present = {folder: (shared / "data" / folder).is_dir() for folder, _ in checks}  # a line a folder, not a check
+    for folder in [f for f, there in present.items() if not there]:
         log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
-    return rows
+    return [row for folder, check in checks if present[folder]
+            for row in check(labeller, shared / "data" / folder, limit)]
 
 
 def _log(rows: list[dict], labeller, mlruns: Path, limit: int) -> None:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from newslabel.ingest.files import RawDoc, check_page, sniff_kind
-from newslabel.ingest.segment import segment
 from newslabel.labels.schema import TASKS
+from newslabel.predict.labeller import read_page
 
 REFERENCE = "trafilatura"  # the peer the speed bar is set against: extract(favor_precision=True)
 OURS = "label_page"
@@ -83,8 +82,7 @@ def stage_table(labeller, pages: list[tuple[str, str]]) -> list[Stage]:
     seconds, out = _clock(lambda p: labeller.label_page(p[1], doc_id=p[0]), pages)
     n_passages = sum(len(o["passages"]) for o in out)
     rows.append(Stage(OURS, n, n_passages, seconds))
-    seg_seconds, segmented = _clock(lambda p: segment(RawDoc(p[0], p[0], sniff_kind(check_page(*p)), p[1], None)),
-                                    pages)
+    seg_seconds, segmented = _clock(lambda p: read_page(p[1], doc_id=p[0]), pages)
     rows.append(Stage("segment", n, sum(len(s.passages) for s in segmented), seg_seconds))
     clock: dict[str, float] = {}
     timed = replace(labeller, models={t: _Timed(m, t, clock) for t, m in labeller.models.items()})

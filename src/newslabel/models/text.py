@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -113,13 +114,10 @@ class PairFeatures(BaseEstimator, TransformerMixin):
     def transform(self, X):
         rows = []
         # FNC-1 repeats each body over dozens of headlines, a page its body over each of its passages
-        tokens: dict[str, set[str]] = {}
-        norms: dict[str, str] = {}
+        tokens, norm = cache(_tokens), cache(norm_line)
         for h, t in zip(X["headline"].fillna(""), X["text"].fillna("")):
-            ht = tokens[h] if h in tokens else tokens.setdefault(h, _tokens(h))
-            tt = tokens[t] if t in tokens else tokens.setdefault(t, _tokens(t))
-            same = (norms[h] if h in norms else norms.setdefault(h, norm_line(h))) == (
-                norms[t] if t in norms else norms.setdefault(t, norm_line(t)))
+            ht, tt = tokens(h), tokens(t)
+            same = norm(h) == norm(t)
             inter = len(ht & tt)
             rows.append([
                 inter / (len(ht | tt) or 1),

@@ -51,9 +51,7 @@ class Labeller:
     def label_page(self, text_or_html: str, doc_id: str = "page", url: str | None = None) -> dict:
         """One page's text or HTML -> `label`'s dict. Raises InputError (one line, naming `doc_id`) for a page
         that is not a non-empty str of text, or is cut off; repairs are reported as InputWarning."""
-        text = check_page(doc_id, text_or_html)
-        kind = sniff_kind(text)
-        page = segment(RawDoc(doc_id, doc_id, kind, text, url))
+        page = read_page(text_or_html, doc_id, url)
         for message in page.extra.get("warnings", []):
             warnings.warn(message, InputWarning, stacklevel=2)
         return self.label(page)
@@ -122,6 +120,12 @@ class Labeller:
 
 
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def read_page(text_or_html: str, doc_id: str = "page", url: str | None = None) -> Page:
+    """The first half of `Labeller.label_page`: the page checked, its kind sniffed (text dump or HTML), segmented."""
+    text = check_page(doc_id, text_or_html)
+    return segment(RawDoc(doc_id, doc_id, sniff_kind(text), text, url))
 
 
 def _plain(value):
