@@ -62,6 +62,13 @@ FOOTER = re.compile(
 CAPTION = re.compile(r"(^(photo|image|picture|credit|file photo|pictured)\s*[:(]|\((image|photo|picture)s?\b|"
                      r"\b(photo(graph)?|image|picture)s?( credit)?\s*:\s*\w|"
                      r"(getty images|/ ?reuters|ap photo|afp via|shutterstock)\)?$)", re.I)
+# a header that opens the readers' comments (any language the sets hold), e.g. "Comments (12)", "Kommentare"
+COMMENT_HEADER = re.compile(
+    r"^(\d+\s+)?((reader|user|visitor)s?['’]?\s+)?(comments?|responses?|replies|reactions|discussion|"
+    r"kommentare?|commentaires?|comentarios?|coment[aá]rios?|commenti|reacties|komentarze?|kommentarer|"
+    r"kommentit|hozzászólások|комментарии|коментарі|yorumlar|评论|評論|コメント|댓글)(\s*[(\[]?\d+[)\]]?)?\W*$|"
+    r"^(leave|post|add|write|submit) (a |your )?(comment|reply|response)\b|^(join|start) the (discussion|conversation)\b|"
+    r"^have your say\W*$", re.I)
 BYLINE = re.compile(r"^(by|words by|reporting by|posted (on|by)|published|updated|written by|editing by)\b", re.I)
 SENTENCE_END = re.compile(r"[.!?…'\"”’)\]]$")
 TIMESTAMP = re.compile(r"^(\d{1,2}[:.]\d{2}( ?(am|pm|gmt|bst|utc))?|\d{1,3}(\+\d{1,2})?['’]?)$", re.I)
@@ -83,6 +90,7 @@ class Cues:
     related: list[bool]
     title_at: list[int]
     first_prose: int
+    comments: list[bool] = field(default_factory=list)
 
 
 def page_cues(ctx: PageContext) -> Cues:
@@ -95,7 +103,26 @@ def page_cues(ctx: PageContext) -> Cues:
         related.append(in_section)
     title_at = ctx.title_positions()
     first_prose = next((i for i, t in enumerate(ctx.texts) if is_prose(t)), ctx.n)
-    return Cues(related, title_at, first_prose)
+    return Cues(related, title_at, first_prose, comment_section(ctx.texts, first_prose))
+
+
+def comment_section(texts: list[str], first_prose: int) -> list[bool]:
+    """Per passage: is it in the readers' comments? From a comment header after the article's first prose
+    line to the next related-stories header or footer line (a header before the article is a link to them).
+
+    >>> comment_section(["Comments (2)", "Rain fell all day in the town, said the people who live there.",
+    ...                  "Comments", "So wet here too, I could not go out at all today.", "© 2026 Paper"], 1)
+    [False, False, True, True, False]
+    """
+    out, inside = [], False
+    for i, text in enumerate(texts):
+        short = len(text.split()) <= 8
+        if inside and short and (RELATED_HEADER.match(text) or FOOTER.search(text)):
+            inside = False
+        elif not inside and i > first_prose and short and COMMENT_HEADER.match(text):
+            inside = True
+        out.append(inside)
+    return out
 
 
 def is_prose(text: str) -> bool:

@@ -66,8 +66,8 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
     def __init__(self, dom: bool = True, trafilatura: bool = True, hashed_tokens: int = 4096, stack: bool = False,
                  context: bool = True, line_frequency: bool = True, text_model: bool = True, folds: int = 4,
                  learning_rate: float = 0.05, max_iter: int = 300, max_leaf_nodes: int = 15, seed: int = 0,
-                 trafilatura_modes: tuple[str, ...] = TRAFILATURA_MODES):
-        # scikit-learn's rule (parameters stored as given, nothing else), written once for thirteen of them
+                 trafilatura_modes: tuple[str, ...] = TRAFILATURA_MODES, comment_section: bool = False):
+        # scikit-learn's rule (parameters stored as given, nothing else), written once for all of them
         for name, value in locals().items():
             if name != "self":
                 setattr(self, name, value)
@@ -108,7 +108,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
             from newslabel.models.role_context import RoleContext
 
             if training:
-                self.context_ = RoleContext(use_html=self.dom)
+                self.context_ = RoleContext(use_html=self.dom, comments=self.comment_section)
                 blocks.append(self.context_.fit_transform(X).toarray())
             else:  # models fitted before the context was kept read each page on its own
                 ctx = getattr(self, "context_", None) or RoleContext(use_html=self.dom)

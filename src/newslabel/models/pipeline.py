@@ -91,7 +91,8 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
             parts.append(("similarity", make_pipeline(SimilarityFeatures(), MaxAbsScaler())))
     if task == "role" and task_cfg.get("context", True):
         ctx = make_pipeline(RoleContext(template_dropout=task_cfg.get("template_dropout", 0.5),
-                                        use_html=task_cfg.get("use_html", True)), MaxAbsScaler())
+                                        use_html=task_cfg.get("use_html", True),
+                                        comments=task_cfg.get("comment_section", False)), MaxAbsScaler())
         parts.append(("context", ctx))
     if task == "role" and cfg.get("html_features"):
         from newslabel.models.dom_features import html_part

@@ -34,11 +34,14 @@ class RoleContext(BaseEstimator, TransformerMixin):
     `template_dropout` hides the template-share feature on that share of training pages (chosen
     by hash), so the model also learns to do without it: a single page from an unseen site has
     no template statistics.
+
+    `comments` adds a last column: is the passage in the readers' comments (`rules.comment_section`)?
     """
 
-    def __init__(self, template_dropout: float = 0.5, use_html: bool = True):
+    def __init__(self, template_dropout: float = 0.5, use_html: bool = True, comments: bool = False):
         self.template_dropout = template_dropout
         self.use_html = use_html
+        self.comments = comments
 
     def fit(self, X, y=None):
         self._learn(_pages(X.to_dict("records")))
@@ -59,10 +62,11 @@ class RoleContext(BaseEstimator, TransformerMixin):
     def _transform(self, pages: list[list[dict]], dropout: float, own_page: bool):
         # Models fitted before the statistics were learned have none: pages are then read on their own.
         stats = TemplateStats(getattr(self, "site_pages_", {}), getattr(self, "site_lines_", {}))
+        comments = getattr(self, "comments", False)  # models saved before the option existed: without it
         rows = []
         for page in pages:
             drop = dropout > 0 and hashing.share(page[0]["doc_id"]) < dropout
-            rows.extend(page_features(page, None if drop else stats, self.use_html, own_page))
+            rows.extend(page_features(page, None if drop else stats, self.use_html, own_page, comments))
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64))
 
 
@@ -88,7 +92,7 @@ def _main_block(prose: list[bool]) -> tuple[int, int]:
 
 
 def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool = True,
-                  own_page: bool = False) -> list[list[float]]:
+                  own_page: bool = False, comments: bool = False) -> list[list[float]]:
     ctx = page_context(page, stats, own_page)
     cues = page_cues(ctx)
     votes = apply_rules(ctx, cues)
@@ -128,5 +132,7 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
             f += [float(ctx.tags[i] == t) for t in HTML_TAGS]
             cls = ctx.class_tokens[i]
             f += [float(h in cls) for h in CLASS_HINTS]
+        if comments:
+            f.append(float(cues.comments[i]))
         out.append(f)
     return out
