@@ -83,7 +83,7 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
     # Stance pairs repeat each body (FNC-1: ~24 headlines a body): vectorise every distinct text once.
     dedup = bool(task_cfg.get("dedup_texts", False))
     parts = [("word", _tfidf("text", cfg, "word", dedup)), ("char", _tfidf("text", cfg, "char_wb", dedup))]
-    if task in ("stance", "topic", "bias") and task_cfg.get("char_ngrams", True) is False:
+    if task_cfg.get("char_ngrams", True) is False:
         parts = parts[:1]  # long FNC-1 bodies: char n-grams cost minutes and add little
     if task == "stance":
         parts += [("headline", _tfidf("headline", cfg, "word", dedup)), ("pair", PairFeatures())]
@@ -105,20 +105,22 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         pipe = SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))
     gate = task_cfg.get("body_gate") or {}
     if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
-        text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed) if gate.get("text") else None
-        return BodyGate(pipe, _body_model(cfg, gate.get("model"), None, seed), text, gate.get("html_only", True),
+        char = gate.get("char_ngrams", True)
+        text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed, char) if gate.get("text") else None
+        return BodyGate(pipe, _body_model(cfg, gate.get("model"), None, seed, char), text, gate.get("html_only", True),
                         gate.get("text_weight", 0.5), gate.get("n_jobs"))
     return pipe
 
 
-def _body_model(cfg, model: dict | None, overrides: dict | None, seed: int) -> BaseEstimator:
+def _body_model(cfg, model: dict | None, overrides: dict | None, seed: int, char_ngrams: bool = True) -> BaseEstimator:
     """A body-or-not model of `BodyGate`: the text model with `model`'s settings (its HTML features), and for the
     text-dump model `overrides` over them, merged as any task's own model settings are."""
     if overrides:
         from omegaconf import OmegaConf
 
         model = OmegaConf.merge(model or {}, overrides)
-    return build_pipeline("role", cfg, {"context": False, "smoothing": "none", "model": model}, seed)
+    return build_pipeline("role", cfg, {"context": False, "smoothing": "none", "model": model, "char_ngrams": char_ngrams},
+                          seed)
 
 
 class TwoStageStance(BaseEstimator, ClassifierMixin):
