@@ -247,6 +247,15 @@ def test_shipped_role_config_builds_a_text_dump_body_model_without_html_features
     assert (html_features(gate.body).dom, html_features(gate.body).trafilatura) == (True, True)
     assert (html_features(gate.text_body).dom, html_features(gate.text_body).trafilatura) == (False, False)
     assert html_features(gate.text_body).text_model is True  # the rest of the body model's settings
+    features = gate.roles.estimator.named_steps["features"]
+    assert (html_features(gate.body).comment_section, features.get_params()["context__rolecontext__comments"]) == (True, True)
+
+    def parts(pipe) -> list[str]:
+        return [name for name, _ in pipe.named_steps["features"].transformer_list]
+
+    # body_gate.char_ngrams: false leaves out the body models' own char TF-IDF; the six-role model keeps its own
+    assert parts(gate.body) == parts(gate.text_body) == ["word", "html"]
+    assert parts(gate.roles.estimator) == ["word", "char", "context"]
 
 
 def test_body_checks_without_their_data_say_so_once_a_folder(tmp_path):
