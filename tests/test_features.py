@@ -90,3 +90,17 @@ def test_trafilatura_runs_only_in_the_modes_asked_for():
     with pytest.raises(ValueError, match=r"^html_features.trafilatura_modes: unknown precise; expected one or more "
                                          r"of precision, default, recall$"):
         html_part({"trafilatura_modes": ["precise"]})
+
+
+def test_vectorisers_sharing_a_page_analysis_give_their_own_matrices():
+    from newslabel.models.text import CompactTfidf, shared_analysis
+
+    train = [["Rain fell on the harbour.", "Share this story"], ["Ferry fares rise again", "Home | News | Sport"]]
+    page = ["Home | News | Sport", "Rain fell on the harbour again.", "", "Home | News | Sport", "Fares rise"]
+    vectorisers = [CompactTfidf(analyzer=a, ngram_range=n, sublinear_tf=True).fit(t)
+                   for a, n in (("char_wb", (2, 4)), ("word", (1, 2))) for t in train]
+    alone = [v.transform(page) for v in vectorisers]
+    with shared_analysis():
+        shared = [v.transform(page) for v in vectorisers] + [v.transform(page[1:3]) for v in vectorisers]
+    for a, s in zip(alone + [a[1:3] for a in alone], shared):
+        assert (a != s).nnz == 0 and a.dtype == s.dtype and s.has_sorted_indices

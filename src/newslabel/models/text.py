@@ -2,6 +2,7 @@
 
 - `TextColumn`: one column of a DataFrame as a list of strings (for TF-IDF).
 - `CompactTfidf`: scikit-learn's TfidfVectorizer whose saved state keeps the vocabulary as one array.
+- `shared_analysis`: within it, CompactTfidfs with the same analysis settings analyse each text once.
 - `PairFeatures`: stance reads (headline, passage): overlap and cosine features of the pair.
 - `SimilarityFeatures`: stance's relatedness cues: TF-IDF cosine of the headline with the passage
   and with its context (the whole body, or the teaser story), plus the pair overlap features.
@@ -16,6 +17,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
 from functools import cache
@@ -31,6 +34,36 @@ from newslabel.models.inputs import strings
 
 _WORD = re.compile(r"\w+")
 STOPWORDS = frozenset("the a an of to in and or for on at by with from is are was were be been it that this as".split())
+# What scikit-learn's build_analyzer reads: decoding, preprocessing, tokenizing, stop words and n-grams.
+ANALYSIS_PARAMS = ("input", "encoding", "decode_error", "strip_accents", "lowercase", "preprocessor", "tokenizer",
+                   "token_pattern", "stop_words", "ngram_range", "analyzer")
+# {analysis settings: memoised analyzer} while `shared_analysis` is open, else None; per thread (a ContextVar).
+_ANALYZERS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("newslabel_shared_analysis", default=None)
+
+
+@contextlib.contextmanager
+def shared_analysis():
+    """Within it, CompactTfidfs with the same analysis settings analyse each distinct text once.
+
+    A page's role passages go through three char_wb (2, 4) vectorisers (the six-role model's, the body model's
+    and its stacked text model's) and two word ones, each with its own vocabulary; generating the n-grams is
+    most of a transform's cost, and the vocabulary look-up comes after it. The memo lives as long as the
+    block (one page), so it stays small and never carries one page's texts into another's; the n-grams of a
+    text are a function of the text and the settings, so the matrices are the ones each vectoriser gives alone.
+
+    >>> a, b = CompactTfidf(analyzer="char_wb").fit(["rain fell"]), CompactTfidf(analyzer="char_wb").fit(["sun"])
+    >>> with shared_analysis():
+    ...     a.build_analyzer() is b.build_analyzer()
+    True
+    """
+    if _ANALYZERS.get() is not None:  # nested: the outer block's memo serves
+        yield
+        return
+    token = _ANALYZERS.set({})
+    try:
+        yield
+    finally:
+        _ANALYZERS.reset(token)
 
 
 class CompactTfidf(TfidfVectorizer):
@@ -64,6 +97,22 @@ class CompactTfidf(TfidfVectorizer):
         if terms is not None:
             state["vocabulary_"] = {t: i for i, t in enumerate(terms.tolist())}
         super().__setstate__(state)
+
+    def build_analyzer(self):
+        """scikit-learn's analyzer; inside `shared_analysis`, one memoised for all vectorisers of these settings."""
+        analyzers = _ANALYZERS.get()
+        key = tuple(getattr(self, name) for name in ANALYSIS_PARAMS)
+        try:
+            hash(key)
+        except TypeError:  # a stop word list: no sharing
+            analyzers = None
+        if self.input != "content":  # a file is read once: its second analysis would differ
+            analyzers = None
+        if analyzers is None:
+            return super().build_analyzer()
+        if key not in analyzers:
+            analyzers[key] = cache(super().build_analyzer())
+        return analyzers[key]
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
