@@ -103,3 +103,18 @@ def test_the_comment_column_marks_the_readers_comments_after_the_article_and_old
     assert F[:, -1].tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
     del plain.comments  # a RoleContext saved before the option existed
     assert plain.transform(page).shape[1] == F.shape[1] - 1
+
+
+def test_vectorisers_sharing_a_page_analysis_give_their_own_matrices():
+    from newslabel.models.text import CompactTfidf, shared_analysis
+
+    train = [["Rain fell on the harbour.", "Share this story"], ["Ferry fares rise again", "Home | News | Sport"]]
+    page = ["Home | News | Sport", "Rain fell on the harbour again.", "", "Home | News | Sport", "Fares rise"]
+    vectorisers = [CompactTfidf(analyzer=a, ngram_range=n, sublinear_tf=True).fit(t)
+                   for a, n in (("char_wb", (2, 4)), ("word", (1, 2))) for t in train]
+    later = [page[3:0:-1], ["Sun", "Rain fell"]]  # some of the page's passages again; texts the page does not hold
+    alone = [v.transform(texts) for texts in [page, *later] for v in vectorisers]
+    with shared_analysis():
+        shared = [v.transform(texts) for texts in [page, *later] for v in vectorisers]
+    for a, s in zip(alone, shared):
+        assert a.shape == s.shape and (a != s).nnz == 0 and a.dtype == s.dtype and s.has_sorted_indices

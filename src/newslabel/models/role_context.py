@@ -4,7 +4,9 @@ share and the labelling rules' votes), with template statistics learned in `fit`
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
+from itertools import accumulate
 
 import numpy as np
 from scipy import sparse
@@ -100,7 +102,9 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
     combined = [vote_model.predict_one(v)[0] for v in votes]
     prose = [is_prose(t) for t in ctx.texts]
     b0, b1 = _main_block(prose)
-    counts = Counter(norm_line(t) for t in ctx.texts)
+    keys = [norm_line(t) for t in ctx.texts]
+    counts = Counter(keys)
+    related_before = [False, *accumulate(cues.related, operator.or_)][:-1]  # any related header above
     title_tokens = _tokens(ctx.title or "")
     n = ctx.n
     rule_names = list(RULES)
@@ -113,13 +117,13 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
         f = [
             i / max(1, n - 1), math.log1p(i), math.log1p(n - 1 - i), math.log1p(len(words)), math.log1p(len(text)),
             float(bool(SENTENCE_END.search(text))), float(prose[i]), float(text.isupper()),
-            sum(c.isdigit() for c in text) / len(text), sum(c in ",;:" for c in text) / max(1, len(words)),
+            sum(map(str.isdigit, text)) / len(text), sum(map(text.count, ",;:")) / max(1, len(words)),
             len(tt & title_tokens) / (len(tt | title_tokens) or 1), float(i in cues.title_at),
-            float(cues.related[i]), float(any(cues.related[:i])),
+            float(cues.related[i]), float(related_before[i]),
             float(prose[i - 1]) if i > 0 else 0.0, float(prose[i + 1]) if i < n - 1 else 0.0,
             sum(prose[lo:hi]) / (hi - lo),
             float(b0 <= i <= b1), (i - b0) / n if i < b0 else 0.0, (i - b1) / n if i > b1 else 0.0,
-            math.log1p(counts[norm_line(text)] - 1),
+            math.log1p(counts[keys[i]] - 1),
             share if share is not None else 0.0, float(share is None),
             float(i < (cues.title_at[0] if cues.title_at else cues.first_prose)),
         ]

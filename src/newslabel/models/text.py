@@ -2,6 +2,7 @@
 
 - `TextColumn`: one column of a DataFrame as a list of strings (for TF-IDF).
 - `CompactTfidf`: scikit-learn's TfidfVectorizer whose saved state keeps the vocabulary as one array.
+- `shared_analysis`: within it, CompactTfidfs with the same analysis settings analyse and count each text once.
 - `PairFeatures`: stance reads (headline, passage): overlap and cosine features of the pair.
 - `SimilarityFeatures`: stance's relatedness cues: TF-IDF cosine of the headline with the passage
   and with its context (the whole body, or the teaser story), plus the pair overlap features.
@@ -16,9 +17,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
 from functools import cache
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -31,6 +35,81 @@ from newslabel.models.inputs import strings
 
 _WORD = re.compile(r"\w+")
 STOPWORDS = frozenset("the a an of to in and or for on at by with from is are was were be been it that this as".split())
+# What scikit-learn's build_analyzer reads: decoding, preprocessing, tokenizing, stop words and n-grams.
+ANALYSIS_PARAMS = ("input", "encoding", "decode_error", "strip_accents", "lowercase", "preprocessor", "tokenizer",
+                   "token_pattern", "stop_words", "ngram_range", "analyzer")
+# {analysis settings: _Shared} while `shared_analysis` is open, else None; per thread (a ContextVar).
+_SHARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("newslabel_shared_analysis", default=None)
+
+
+@contextlib.contextmanager
+def shared_analysis():
+    """Within it, CompactTfidfs with the same analysis settings analyse and count each text once.
+
+    A page's role passages go through three char_wb (2, 4) vectorisers (the six-role model's, the body model's
+    and its stacked text model's) and two word ones, each with its own vocabulary, and bias reads the body
+    passages again. A transform is mostly n-gram generation and one dictionary look-up per n-gram; shared, the
+    first texts of each setting (the page's passages) are counted once over their own n-grams (a few thousand
+    distinct ones against ~16k n-grams a page), and each vocabulary looks up those. The memo lives as long as
+    the block (one page), so it stays small and never carries one page's texts into another's; counts are a
+    function of the text and the settings, so each vectoriser gives the matrix it gives alone.
+
+    >>> a, b = CompactTfidf(analyzer="char_wb").fit(["rain fell"]), CompactTfidf(analyzer="char_wb").fit(["sun"])
+    >>> with shared_analysis():
+    ...     a.build_analyzer() is b.build_analyzer()
+    True
+    """
+    if _SHARED.get() is not None:  # nested: the outer block's memo serves
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+class _Shared:
+    """What the vectorisers of one analysis setting share in `shared_analysis`: a memoised analyzer, and the
+    counts of the first texts they are given over those texts' own n-grams (`_PageCounts`)."""
+
+    def __init__(self, analyze):
+        self.analyze = cache(analyze)
+        self.first: _PageCounts | None = None
+
+    def counts(self, docs: list, vocabulary: dict) -> sparse.csr_matrix | None:
+        """CountVectorizer's counts of `docs` over `vocabulary`; None unless all are among the first texts."""
+        if self.first is None and docs:
+            self.first = _PageCounts(docs, self.analyze)
+        return self.first.over(docs, vocabulary) if self.first is not None else None
+
+
+class _PageCounts:
+    """Counts of a page's texts over the n-grams they hold, re-indexed to any vocabulary in `over`."""
+
+    def __init__(self, docs: list, analyze):
+        self.row = {d: i for i, d in enumerate(dict.fromkeys(docs))}
+        grams = [analyze(d) for d in self.row]
+        flat = list(chain.from_iterable(grams))
+        self.terms = list(dict.fromkeys(flat))
+        index = {t: i for i, t in enumerate(self.terms)}
+        column = np.fromiter(map(index.__getitem__, flat), np.int64, len(flat))
+        row = np.repeat(np.arange(len(grams)), [len(g) for g in grams])
+        # to CSR, the repeats of an n-gram in a text are summed: its count
+        self.counts = sparse.csr_matrix((np.ones(len(flat), np.int64), (row, column)),
+                                        shape=(len(grams), len(self.terms)))
+
+    def over(self, docs: list, vocabulary: dict) -> sparse.csr_matrix | None:
+        rows = [self.row.get(d) for d in docs]
+        if None in rows:
+            return None
+        C = self.counts[rows]
+        column = np.fromiter((vocabulary.get(t, -1) for t in self.terms), np.int64, len(self.terms))[C.indices]
+        known = column >= 0  # n-grams out of the vocabulary are dropped, as scikit-learn does
+        indptr = np.concatenate([[0], np.cumsum(known)])[C.indptr]
+        X = sparse.csr_matrix((C.data[known], column[known], indptr), shape=(len(docs), len(vocabulary)))
+        X.sort_indices()
+        return X
 
 
 class CompactTfidf(TfidfVectorizer):
@@ -64,6 +143,36 @@ class CompactTfidf(TfidfVectorizer):
         if terms is not None:
             state["vocabulary_"] = {t: i for i, t in enumerate(terms.tolist())}
         super().__setstate__(state)
+
+    def build_analyzer(self):
+        """scikit-learn's analyzer; inside `shared_analysis`, one memoised for all vectorisers of these settings."""
+        shared = self._shared()
+        return super().build_analyzer() if shared is None else shared.analyze
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        """scikit-learn's counting; a transform inside `shared_analysis` re-indexes the page's shared counts.
+        (A private step of scikit-learn, pinned in pyproject.toml; tests/test_features.py compares the matrices.)"""
+        shared = self._shared() if fixed_vocab else None
+        if shared is None:
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        docs = list(raw_documents)
+        X = shared.counts(docs, self.vocabulary_)
+        if X is None:
+            return super()._count_vocab(docs, fixed_vocab)
+        return self.vocabulary_, X.astype(self.dtype)
+
+    def _shared(self) -> _Shared | None:
+        """This vectoriser's settings' share of the open `shared_analysis`, if any."""
+        registry = _SHARED.get()
+        key = tuple(getattr(self, name) for name in ANALYSIS_PARAMS)
+        if registry is None or self.input != "content":  # a file is read once: its second analysis would differ
+            return None
+        try:
+            if key not in registry:
+                registry[key] = _Shared(super().build_analyzer())
+        except TypeError:  # an unhashable setting (a stop word list): no sharing
+            return None
+        return registry[key]
 
 
 class TextColumn(BaseEstimator, TransformerMixin):

@@ -58,6 +58,13 @@ class Labeller:
 
     def label(self, page: Page) -> dict:
         """A segmented page -> its metadata, passages with all labels and scores, body text and topic."""
+        from newslabel.models.text import shared_analysis  # scikit-learn: loaded with the models by now
+
+        # The role, topic, stance and bias models read the same passages through vectorisers of the same settings
+        with shared_analysis():
+            return self._label(page)
+
+    def _label(self, page: Page) -> dict:
         records = page.records()
         roles = decide(self.models["role"], role_frame(records, page.extra.get("html")))
         rows = []
