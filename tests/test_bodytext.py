@@ -253,8 +253,8 @@ def test_shipped_role_config_builds_a_text_dump_body_model_without_html_features
     def parts(pipe) -> list[str]:
         return [name for name, _ in pipe.named_steps["features"].transformer_list]
 
-    # body_gate.char_ngrams: false leaves out the body models' own char TF-IDF; the six-role model keeps its own
-    assert parts(gate.body) == parts(gate.text_body) == ["word", "html"]
+    # body_gate.char_ngrams: false leaves out the HTML body model's own char TF-IDF; the others keep theirs
+    assert parts(gate.body) == ["word", "html"] and parts(gate.text_body) == ["word", "char", "html"]
     assert parts(gate.roles.estimator) == ["word", "char", "context"]
 
 

@@ -105,9 +105,9 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         pipe = SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))
     gate = task_cfg.get("body_gate") or {}
     if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
-        char = gate.get("char_ngrams", True)
-        text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed, char) if gate.get("text") else None
-        return BodyGate(pipe, _body_model(cfg, gate.get("model"), None, seed, char), text, gate.get("html_only", True),
+        text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed) if gate.get("text") else None
+        html_body = _body_model(cfg, gate.get("model"), None, seed, gate.get("char_ngrams", True))
+        return BodyGate(pipe, html_body, text, gate.get("html_only", True),
                         gate.get("text_weight", 0.5), gate.get("n_jobs"))
     return pipe
 
