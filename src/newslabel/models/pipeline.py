@@ -84,7 +84,7 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
     dedup = bool(task_cfg.get("dedup_texts", False))
     parts = [("word", _tfidf("text", cfg, "word", dedup)), ("char", _tfidf("text", cfg, "char_wb", dedup))]
     if task_cfg.get("char_ngrams", True) is False:
-        parts = parts[:1]  # long FNC-1 bodies: char n-grams cost minutes; role's body models: configs/train.yaml
+        parts = parts[:1]  # long FNC-1 bodies: char n-grams cost minutes; role's HTML body model: configs/train.yaml
     if task == "stance":
         parts += [("headline", _tfidf("headline", cfg, "word", dedup)), ("pair", PairFeatures())]
         if task_cfg.get("two_stage"):
