@@ -264,6 +264,23 @@ def test_label_page_rejects_what_is_not_a_page_in_one_line(page, reason):
     assert str(exc.value) == f"p1: {reason}"
 
 
+def test_label_page_drops_a_stray_nul_in_html_and_says_so(store):
+    from newslabel import load_labeller
+    from newslabel.errors import InputWarning
+
+    page = ("<html><head><title>Harbour wall repairs agreed</title>" + "<!-- a long head -->" * 50 + "</head>"
+            "<body><h1>Harbour wall repairs agreed</h1>"
+            "<p>The council met again on Tuesday to talk about the harbour wall.\x00 It agreed to pay for repairs.</p>"
+            "</body></html>")
+    with pytest.warns(InputWarning) as said:
+        out = load_labeller(mlruns=store).label_page(page, doc_id="p1")
+    assert [str(w.message) for w in said] == [
+        "p1: 1 NUL character dropped (the first at character 1,170), as an HTML parser does"]
+    assert [p["text"] for p in out["passages"]] == [
+        "Harbour wall repairs agreed", "The council met again on Tuesday to talk about the harbour wall. It agreed to "
+        "pay for repairs."]
+
+
 def test_label_page_splits_a_long_line_at_the_passage_cap(store):
     from newslabel import load_labeller
 

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from newslabel.errors import InputWarning
-from newslabel.ingest.files import RawDoc, check_page, sniff_kind
+from newslabel.ingest.decoding import check_page, drop_html_nuls, sniff_kind
+from newslabel.ingest.files import RawDoc
 from newslabel.ingest.segment import segment
 from newslabel.labels.schema import TASKS
 from newslabel.labels.stories import page_stories, page_title, story_text
@@ -131,8 +132,9 @@ _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 def read_page(text_or_html: str, doc_id: str = "page", url: str | None = None) -> Page:
     """The first half of `Labeller.label_page`: the page checked, its kind sniffed (text dump or HTML), segmented."""
-    text = check_page(doc_id, text_or_html)
-    return segment(RawDoc(doc_id, doc_id, sniff_kind(text), text, url))
+    text, repaired = drop_html_nuls(doc_id, text_or_html) if isinstance(text_or_html, str) else (text_or_html, [])
+    text = check_page(doc_id, text)
+    return segment(RawDoc(doc_id, doc_id, sniff_kind(text), text, url, warnings=repaired))
 
 
 def _plain(value):

@@ -44,12 +44,12 @@ class NewslabelModel(mlflow.pyfunc.PythonModel):
 def label_page_rows(labeller, text, doc_id: str, url: str | None = None) -> list[dict]:
     """A page's passage rows, or one row carrying the error (a bad page never fails the batch)."""
     from newslabel.errors import InputError
-    from newslabel.ingest.files import looks_binary
+    from newslabel.ingest.decoding import looks_binary
 
     try:
         if not isinstance(text, str) or not text.strip():
             raise InputError(doc_id, "empty page")
-        if "\x00" in text or looks_binary(text):  # bytes sent as text: no labels rather than nonsense ones
+        if looks_binary(text):  # bytes sent as text: no labels rather than nonsense ones
             raise InputError(doc_id, "binary data (control characters), not page text or HTML")
         passages = labeller.label_page(text, doc_id=doc_id, url=url)["passages"]
         return [{**{k: p.get(k) for k in OUTPUT_COLUMNS}, "error": None} for p in passages]

@@ -117,14 +117,15 @@ class PagesModel(mlflow.pyfunc.PythonModel):
 
     def _page(self, rec: dict) -> list[dict]:
         from newslabel.errors import InputError
-        from newslabel.ingest.files import _check_text
+        from newslabel.ingest.decoding import check_text, drop_html_nuls
 
         doc_id, text, bad = _str(rec.get("id")), _str(rec.get("text")), _str(rec.get("bad"))
         if bad:
             return [_error_row(doc_id, bad)]
         try:
             if text is not None:
-                _check_text(doc_id, text)  # ingest's rule for files: mostly control characters = binary
+                # ingest's rule for files (mostly control characters = binary), after label_page's NUL repair
+                check_text(doc_id, drop_html_nuls(doc_id, text)[0])
             frame = pd.DataFrame([{"id": doc_id, "text": text, "url": _str(rec.get("url"))}])
             return self.newslabel.predict(None, frame).to_dict("records")
         except InputError as exc:
