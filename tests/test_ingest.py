@@ -499,6 +499,46 @@ def test_declared_utf8_with_a_few_bad_bytes_is_decoded_with_a_warning(tmp_path: 
     assert pages[0].extra["warnings"] == docs[0].warnings
 
 
+def test_a_few_nul_bytes_in_an_html_page_are_dropped_with_a_warning(tmp_path: Path, good):
+    # Two real pages (a 69 KB news page, a 20 KB one) carry a stray NUL deep in the HTML; browsers show past it.
+    page = tmp_path / "stray-nul.html"
+    page.write_bytes(b"<html><body><p>The harbour board met on Tuesday.</p>" + b"<!-- pad -->" * 900
+                     + b"<p>It voted to dredge\x00 the channel.</p></body></html>")
+    docs = list(ingest.read_path(str(page)))
+    assert docs[0].warnings == [f"{page}: 1 NUL byte dropped (the first at byte 10,873), as an HTML parser does"]
+    pages, errors = read_pages([str(page)])
+    assert errors == []
+    assert [p.text for p in pages[0].passages] == ["The harbour board met on Tuesday.", "It voted to dredge the channel."]
+    many = tmp_path / "many-nuls.html"  # over MAX_HTML_NUL_SHARE of the page: binary, as before
+    many.write_bytes(b"<html><body><p>" + b"ab\x00" * 400 + b"</p></body></html>")
+    assert _read_with_bad(good, str(many)) == [
+        f"{many}: binary file (contains NUL bytes, the first at byte 17), not text or HTML"]
+
+
+def test_a_stray_nul_in_a_jsonl_html_record_is_dropped_with_a_warning_naming_its_line(tmp_path: Path):
+    html = "<html><body><p>Tide tables</p>" + "<!-- pad -->" * 200 + "<p>Out\u0000 now.</p></body></html>"
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(json.dumps({"id": "a", "text": "Plain."}) + "\n" + json.dumps({"id": "b", "html": html}) + "\n")
+    docs = list(ingest.read_path(str(pages)))
+    assert [d.warnings for d in docs] == [
+        [], [f"{pages}:2: 1 NUL character dropped (the first at character 2,436), as an HTML parser does"]]
+    assert docs[1].content.endswith("<p>Out now.</p></body></html>")
+
+
+def test_a_page_without_body_whose_text_libxml2_leaves_in_head_is_read_as_a_browser_reads_it(tmp_path: Path):
+    # A real news page opens an unknown element in <head> and never writes <body>: libxml2 keeps everything in
+    # <head>, which the walk skips ("no text passages"); HTML5 closes the head at that element and reads on as body.
+    page = tmp_path / "no-body.html"
+    page.write_text('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><html><head>'
+                    "<title>Ferry timetable changes</title><meta charset=\"utf-8\"><widget><table><tr><td>"
+                    "<p>The ferry leaves at nine from Monday.</p><p>Fares stay the same.</p></td></tr></table>"
+                    "</widget>\n</html>", encoding="utf-8")
+    pages, errors = read_pages([str(page)])
+    assert errors == []
+    assert [p.text for p in pages[0].passages] == ["The ferry leaves at nine from Monday.", "Fares stay the same."]
+    assert pages[0].title == "Ferry timetable changes"
+
+
 def test_mostly_utf8_without_declaration_and_a_misdeclared_charset(tmp_path: Path):
     damaged = tmp_path / "damaged.txt"
     damaged.write_bytes("Grüße aus Köln – ein Bericht\n".encode() + b"Ein kaputtes Byte: \x81\n")
@@ -559,13 +599,26 @@ def test_cut_html_is_truncated(tmp_path: Path, good, html: str, reason: str):
 @pytest.mark.parametrize(("html", "reason"), [
     ("<html><body><div><p>Text one.</p></div>", "<html> is never closed (no </body> or </html>; it ends '</div>')"),
     ("<body><p>Text one.</p>", "<body> is never closed (no </body> or </html>; it ends '</p>')"),
+    # Two real pages end in a whole sentence after their last tag ("... main page."): not cut, just unclosed.
+    ("<html><body><p>Text one.</p>\nText one.\n",
+     "<html> is never closed (no </body> or </html>; it ends '</p>\\nText one.')"),
+    ("<div><p>Text one.</p></div> Text one.",
+     "the page ends in text after its last tag (no </body> or </html>; it ends '</div> Text one.')"),
 ])
 def test_html_without_end_tags_is_read_with_a_warning(tmp_path: Path, html: str, reason: str):
     page = tmp_path / "open.html"
     page.write_text(html, encoding="utf-8")
     pages, errors = read_pages([str(page)])
-    assert errors == [] and [p.text for p in pages[0].passages] == ["Text one."]
+    assert errors == [] and {p.text for p in pages[0].passages} == {"Text one."}
     assert pages[0].extra["warnings"] == [f"{page}: {reason}: read as it is, it may be cut off"]
+
+
+def test_html_ending_in_white_space_entities_is_not_cut(tmp_path: Path):
+    page = tmp_path / "nbsp.html"
+    page.write_text("<table><tr><td>Quote of the week.</td></tr></table>\n<br>&nbsp;\n<br>&nbsp;\n", encoding="utf-8")
+    pages, errors = read_pages([str(page)])
+    assert errors == [] and [p.text for p in pages[0].passages] == ["Quote of the week."]
+    assert pages[0].extra.get("warnings", []) == []
 
 
 def test_deep_nesting_keeps_every_passage(tmp_path: Path):

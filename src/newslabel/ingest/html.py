@@ -3,6 +3,7 @@ a line of text at every block boundary (`BlockWalker`), keeping tag, tag path, c
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 from lxml import etree
@@ -89,9 +90,10 @@ def check_html_end(source_path: str, text: str, warnings: list[str] | None = Non
     a document with a `</body>` or `</html>` end tag is complete (whatever follows it is ignored, as browsers
     do). Otherwise, after trailing white space and complete comments it must not end (1) inside a comment
     (an `<!--` with no `-->` after it), (2) inside a tag (a `<` with no `>` after it), or (3) with text after
-    its last tag. (4) A page that opens `<html>` or `<body>`, closes neither and ends on a complete tag may be
-    cut right after that tag, but many real pages simply leave both end tags out (9 of extraction-merged's
-    1,525): it is read as it is, with a warning.
+    its last tag that stops short of a sentence's end. (4) A page that opens `<html>` or `<body>` and closes
+    neither, or ends in a whole sentence after its last tag, may be cut there, but many real pages simply
+    leave both end tags out (12 of extraction-merged's 1,525; 2 of them end in text, "... main page."): it is
+    read as it is, with a warning. Trailing white space includes `&nbsp;`.
 
     >>> check_html_end("ok.html", "<html><body><p>Done.</p></body>")
     >>> check_html_end("ok.html", "<div><p>A fragment.</p></div>\\n<!-- cached -->\\n")
@@ -110,15 +112,19 @@ def check_html_end(source_path: str, text: str, warnings: list[str] | None = Non
     if lt > gt:
         raise InputError(source_path, f"truncated HTML: ends inside a tag ({_end(tail, lt)})")
     last_tag = _end(tail, tail.rfind("<", 0, gt))
-    if tail[gt + 1 :].strip():
+    trailing = html_lib.unescape(tail[gt + 1 :]).strip()  # "&nbsp;" is white space too
+    if trailing and not _ENDS_SENTENCE.search(trailing):
         raise InputError(source_path, f"truncated HTML: ends in the middle of text ({last_tag})")
     opened = _OPEN_DOC.search(text)
-    if opened and warnings is not None:
-        warnings.append(f"{source_path}: <{opened.group(1).lower()}> is never closed (no </body> or </html>; it "
-                        f"ends {last_tag}): read as it is, it may be cut off")
+    if warnings is None or not (opened or trailing):
+        return
+    what = f"<{opened.group(1).lower()}> is never closed" if opened else "the page ends in text after its last tag"
+    warnings.append(f"{source_path}: {what} (no </body> or </html>; it ends {last_tag}): read as it is, it may be "
+                    "cut off")
 
 
 _OPEN_DOC = re.compile(r"<(html|body)[\s>]", re.I)
+_ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")  # text that may end a page: a whole sentence
 _CLOSE_DOC = re.compile(r"</(body|html)\s*>", re.I)
 
 
@@ -141,6 +147,26 @@ def segment_html(doc_id: str, source_path: str, text: str, url: str | None = Non
     page.title = title[:max_chars] if title else None
     page.source, page.date = meta.get("source"), meta.get("date")
     return page
+
+
+HEAD_TAGS = frozenset("title meta link style script base noscript template".split())  # HTML5: what <head> holds
+
+
+def content_roots(root) -> list:
+    """Where a page's text is: its <body>; without one, whatever libxml2 left in <head> from the first element
+    that does not belong there on (HTML5 closes the head there and reads the rest as body), then the root.
+
+    >>> root = lxml_html.document_fromstring("<html><head><title>T</title><mbox><p>Story text</p></mbox>")
+    >>> [el.tag for el in content_roots(root)]
+    ['mbox', 'html']
+    """
+    body = root.find("body")
+    if body is not None:
+        return [body]
+    head = root.find("head")
+    stray = [] if head is None else [el for el in head if isinstance(el.tag, str)]
+    first = next((i for i, el in enumerate(stray) if el.tag not in HEAD_TAGS), len(stray))
+    return [el for el in stray[first:] if el.tag not in SKIP_TAGS] + [root]
 
 
 class BlockWalker:
@@ -173,9 +199,9 @@ class BlockWalker:
         raise NotImplementedError
 
     def run(self, root) -> None:
-        body = root.find("body")
-        self.walk(body if body is not None else root, self.root_state)
-        self.flush()
+        for part in content_roots(root):
+            self.walk(part, self.root_state)
+            self.flush()
 
     def add(self, text: str | None, ctx, in_link: bool) -> None:
         if text and text.strip():
