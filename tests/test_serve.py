@@ -157,9 +157,39 @@ def test_limits_answer_413(server):
     assert status == 413
     assert json.loads(body) == {"error_code": "REQUEST_LIMIT_EXCEEDED", "message": "request body is 1,000,016 "
                                 "bytes, over the 1,000,000-byte limit (serve.max_body_bytes)"}
+    # http.client sends the whole body before it reads: the server reads and drops it, then answers
+    status, answer = call(server, "POST", "/invocations", b"[" + b" " * MAX_BODY + b"]",
+                          {"Content-Type": "application/json"})
+    assert (status, answer["message"]) == (413, "request body is 1,000,002 bytes, over the 1,000,000-byte limit "
+                                                "(serve.max_body_bytes)")
     status, answer = invoke(server, {"inputs": ["Logo\nA headline"] * (MAX_PAGES + 1)})
     assert (status, answer) == (413, {"error_code": "REQUEST_LIMIT_EXCEEDED",
                                       "message": "request has 6 pages, over the 5-page limit (serve.max_pages)"})
+
+
+def test_an_oversized_body_is_dropped_before_the_413_unless_the_client_waits_for_100_continue():
+    import asyncio
+
+    from newslabel.serve.http import read_body
+    from newslabel.serve.requests import RequestError
+
+    def receiver(parts):
+        seen = []
+
+        async def receive():
+            seen.append(1)
+            return {"type": "http.request", "body": b"x" * 10, "more_body": len(seen) < parts}
+        return receive, seen
+
+    for expect, declared, reads in [(False, "30", 3), (True, "30", 0), (False, "31", 0)]:  # 31 > 2 x the limit
+        receive, seen = receiver(3)
+        with pytest.raises(RequestError) as exc:
+            asyncio.run(read_body(receive, declared, 15, expect_continue=expect))
+        assert (exc.value.status, len(seen)) == (413, reads)
+    receive, seen = receiver(3)  # no Content-Length: the rest is dropped once the limit is passed
+    with pytest.raises(RequestError, match="request body is over the 15-byte limit"):
+        asyncio.run(read_body(receive, None, 15))
+    assert len(seen) == 3
 
 
 def test_bad_requests_answer_400_without_echo(server):

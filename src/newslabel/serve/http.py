@@ -105,12 +105,23 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-async def read_body(receive, declared: str | None, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed `limit` bytes."""
+LINGER_FACTOR = 2  # a body up to this many times the limit is read and dropped before the 413 is sent
+LINGER_S = 10.0  # ... for at most this long
+
+
+async def read_body(receive, declared: str | None, limit: int, expect_continue: bool = False) -> bytes:
+    """The request body, refused with 413 once it is known to exceed `limit` bytes.
+
+    Closing a connection with unread request bytes makes the kernel reset it, and the reset can destroy the 413
+    before the client reads it; so the rest of a body up to `LINGER_FACTOR` x `limit` is read and dropped first,
+    unless the client waits for `100 Continue` (it sends nothing more, and uvicorn sends no 100 unless asked).
+    """
     if declared is not None:
         if not declared.strip().isdigit():
             raise RequestError(400, "BAD_REQUEST", "Content-Length is not a number")
         if int(declared) > limit:
+            if not expect_continue and int(declared) <= LINGER_FACTOR * limit:
+                await _drop_rest(receive, int(declared))
             raise too_large(int(declared), limit)
     chunks, size = [], 0
     while True:
@@ -120,10 +131,27 @@ async def read_body(receive, declared: str | None, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
+            if message.get("more_body", False):
+                await _drop_rest(receive, (LINGER_FACTOR - 1) * limit)
             raise too_large(None, limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+async def _drop_rest(receive, budget: int) -> None:
+    """Read and drop up to `budget` more body bytes, for at most `LINGER_S`."""
+    async def drop():
+        left = budget
+        while left > 0:
+            message = await receive()
+            left -= len(message.get("body", b""))
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                return
+    try:
+        await asyncio.wait_for(drop(), timeout=LINGER_S)
+    except TimeoutError:
+        pass
 
 
 async def wait_for_disconnect(receive) -> None:
@@ -175,7 +203,8 @@ class App:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         check_content_type(headers.get("content-type"))
         try:  # a body trickled in slowly counts against the same deadline
-            body = await asyncio.wait_for(read_body(receive, headers.get("content-length"), s.max_body_bytes),
+            body = await asyncio.wait_for(read_body(receive, headers.get("content-length"), s.max_body_bytes,
+                                                    headers.get("expect", "").lower() == "100-continue"),
                                           timeout=s.request_timeout_s)
         except TimeoutError:
             raise RequestError(408, "DEADLINE_EXCEEDED", f"request body not received within "
