@@ -35,11 +35,6 @@ MAX_HTML_NUL_SHARE = 0.001
 UTF16_NUL_LANE, UTF16_OTHER_LANE = 0.3, 0.02
 
 
-def decode(path: str, data: bytes) -> str:
-    """Bytes -> text (see `decode_with_warnings`); repairs are not reported."""
-    return decode_with_warnings(path, data)[0]
-
-
 def decode_with_warnings(path: str, data: bytes) -> tuple[str, list[str]]:
     """Bytes -> (text, warnings).
 
@@ -191,8 +186,6 @@ def check_text(path: str, text: str) -> str:
     if share > MAX_CONTROL_SHARE:
         raise InputError(path, f"binary data ({share:.1%} control characters), not text or HTML")
     return text
-
-
 
 
 def check_page(name: str, page) -> str:

@@ -119,10 +119,11 @@ async def read_body(receive, declared: str | None, limit: int, expect_continue: 
     if declared is not None:
         if not declared.strip().isdigit():
             raise RequestError(400, "BAD_REQUEST", "Content-Length is not a number")
-        if int(declared) > limit:
-            if not expect_continue and int(declared) <= LINGER_FACTOR * limit:
-                await _drop_rest(receive, int(declared))
-            raise too_large(int(declared), limit)
+        size = int(declared)
+        if size > limit:
+            if not expect_continue and size <= LINGER_FACTOR * limit:
+                await _drop_rest(receive, size)
+            raise too_large(size, limit)
     chunks, size = [], 0
     while True:
         message = await receive()
