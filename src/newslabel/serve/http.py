@@ -119,11 +119,11 @@ async def read_body(receive, declared: str | None, limit: int, expect_continue: 
     if declared is not None:
         if not declared.strip().isdigit():
             raise RequestError(400, "BAD_REQUEST", "Content-Length is not a number")
-        size = int(declared)
-        if size > limit:
-            if not expect_continue and size <= LINGER_FACTOR * limit:
-                await _drop_rest(receive, size)
-            raise too_large(size, limit)
+        declared_size = int(declared)
+        if declared_size > limit:
+            if not expect_continue and declared_size <= LINGER_FACTOR * limit:
+                await _drop_rest(receive, declared_size)
+            raise too_large(declared_size, limit)
     chunks, size = [], 0
     while True:
         message = await receive()
