@@ -265,3 +265,41 @@ def test_body_checks_without_their_data_say_so_once_a_folder(tmp_path):
     assert _body_checks(None, tmp_path, 0, lines.append) == []
     assert lines == [f"skipped labeller check webextract: its data is not under {tmp_path / 'data'}",
                      f"skipped labeller check extraction-merged: its data is not under {tmp_path / 'data'}"]
+
+
+def test_labeller_run_scores_the_split_it_is_given_and_its_report_renders(tmp_path):
+    from newslabel.bench import labeller as bench_labeller
+    from newslabel.bench import report as bench_report
+
+    shared = tmp_path / "shared"
+    (shared / "data").mkdir(parents=True)
+    _merged_folder(shared / "data")
+    stand_in = _Labeller()
+    stand_in.model_version = "role:1"
+    lines: list[str] = []
+    rows = bench_labeller.run(shared=shared, mlruns=tmp_path / "mlruns", labeller=stand_in, log=lines.append,
+                              split="validation")
+    # only cef-2 is a validation page; the stand-in's <p> text is its gold sentence, and it refuses the page's
+    # text dump, which has no <p>
+    assert [(r["check"], r["kind"], r["n"], r["value"], r["split"]) for r in rows] == [
+        ("cleaneval-final body", "ours", 1, 1.0, "validation"), ("cleaneval-final body", "peer", 1, 1.0, "validation"),
+        ("cleaneval-final dump body", "ours", 1, 0.0, "validation")]
+    assert rows[2]["confusion"] == "P 0.000 R 0.000; refused 1"
+    assert "skipped labeller check webextract: its data is not under " + str(shared / "data") in lines
+    report = bench_labeller.labeller_report(rows, wall=3.0)
+    assert report.meta["command"] == "python -m src.benchmark labeller --split validation"
+    assert report.rows[0].system == "cleaneval-final body: newslabel label_page (HTML in) (token_f1)"
+    assert report.rows[0].params == {"check": "cleaneval-final body", "metric": "token_f1", "split": "validation"}
+    path = bench_report.save_result(report, tmp_path / "results")
+    text = bench_report.write_docs(tmp_path / "benchmarks.md", tmp_path / "results").read_text(encoding="utf-8")
+    assert "| **cleaneval-final body: newslabel label_page (HTML in) (token_f1)** | ours | 1.000 | 1.000–1.000 | 1 |" \
+        in text
+    assert json.loads(path.read_text())["rows"][0]["intervals"] == {"value": [1.0, 1.0]}
+
+
+def test_benchmark_refuses_an_unknown_split():
+    from newslabel.bench import harness
+
+    lines: list[str] = []
+    assert harness.main(["labeller"], split="dev", log=lines.append) == 2
+    assert lines == ["error: unknown split 'dev'; expected validation or test"]

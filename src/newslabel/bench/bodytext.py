@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from newslabel.data.importers.extraction import gold_body
 from newslabel.errors import InputError, InputWarning
@@ -72,30 +73,30 @@ def _systems(labeller, html: str, doc_id: str, refused: list[str], seconds: dict
 
 
 # -- webextract: the passage rule ------------------------------------------------------------
-def webextract_test(root: Path, limit: int = 0) -> list[dict]:
-    """[{page_id, html, texts, gold}] of the webextract test split, pages in file order."""
-    passages: dict[str, list[dict]] = {}
+def webextract_pages(root: Path, limit: int = 0, split: str = "test") -> list[dict]:
+    """[{page_id, html, texts, gold}] of a webextract split (the importer's: `test` is the official test part,
+    `validation` the dev pages of its validation domains), pages in file order."""
+    from newslabel.data.importers.extraction import webextract_splits
+
     with gzip.open(root / "passages.jsonl.gz", "rt", encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            if r["split"] == "test":
-                passages.setdefault(r["page_id"], []).append(r)
+        rows = pd.DataFrame.from_records([json.loads(line) for line in f if line.strip()])
+    rows = rows[webextract_splits(rows) == split]
     pages = []
-    for pid, rows in passages.items():
-        rows.sort(key=lambda r: r["position"])
+    for pid, group in rows.groupby("page_id", sort=False):  # pages in order of first appearance
+        group = group.sort_values("position", kind="stable")
         html = gzip.decompress((root / "html" / f"{pid}.html.gz").read_bytes()).decode("utf-8", errors="replace")
-        pages.append({"page_id": pid, "html": html, "texts": [r["text"] for r in rows],
-                      "gold": [r["label"] == "body" for r in rows]})
+        pages.append({"page_id": pid, "html": html, "texts": group["text"].tolist(),
+                      "gold": (group["label"] == "body").tolist()})
     return pages[:limit] if limit else pages
 
 
-def eval_webextract(labeller, root: Path, limit: int = 0) -> list[dict]:
+def eval_webextract(labeller, root: Path, limit: int = 0, split: str = "test") -> list[dict]:
     from newslabel.bench.metrics import page_bootstrap, passage_metrics
 
     refused: list[str] = []
     seconds: dict[str, float] = {}
     gold, pages, pred = [], [], {}
-    for page in webextract_test(root, limit):
+    for page in webextract_pages(root, limit, split):
         out = _systems(labeller, page["html"], page["page_id"], refused, seconds)
         gold += page["gold"]
         pages += [page["page_id"]] * len(page["gold"])
@@ -159,9 +160,11 @@ def eval_merged(labeller, root: Path, limit: int = 0, splits: tuple[str, ...] = 
             per_page = np.array([[sum((g & q).values()), sum(q.values()), sum(g.values())] for g, q in zip(gold, p)])
             stats = _micro_f1(per_page[draws].sum(axis=1))
             ours = name.startswith("newslabel")
+            hit, n_pred, n_gold = per_page.sum(axis=0)
+            precision, recall = hit / max(n_pred, 1), hit / max(n_gold, 1)
             rows.append({"check": f"{dataset} {what}", "system": name, "kind": "ours" if ours else "peer",
                          "metric": "token_f1", "value": float(_micro_f1(per_page.sum(axis=0))),
                          "lo": float(np.percentile(stats, 2.5)), "hi": float(np.percentile(stats, 97.5)),
                          "n": len(pages), "seconds": seconds[name], "target": None,
-                         "confusion": f"refused {len(refused) if ours else 0}"})
+                         "confusion": f"P {precision:.3f} R {recall:.3f}; refused {len(refused) if ours else 0}"})
     return rows

@@ -83,8 +83,8 @@ def _row(check: str, system: str, kind: str, metric: str, fn: Callable, gold, pr
             "hi": hi, "n": len(gold), "seconds": seconds, "target": target, **extra}
 
 
-def eval_bbc(labeller, frames, limit: int = 0) -> list[dict]:
-    test = frames["test"].head(limit) if limit else frames["test"]
+def eval_bbc(labeller, frames, limit: int = 0, split: str = "test") -> list[dict]:
+    test = frames[split].head(limit) if limit else frames[split]
     start = time.perf_counter()
     pred = [labeller.label_page(bbc_page(r.title, r.text.split("\n", 1)[1]), doc_id=r.doc_id)["topic"]
             for r in test.itertuples()]
@@ -100,16 +100,16 @@ def eval_bbc(labeller, frames, limit: int = 0) -> list[dict]:
     ]
 
 
-def _predicted(labeller, frames, task: str, limit: int) -> tuple[pd.DataFrame, list[str], list[str], float]:
-    """(test rows, gold, `labeller.predict` labels, seconds) for a passage-level task."""
-    test = frames["test"].head(limit) if limit else frames["test"]
+def _predicted(labeller, frames, task: str, limit: int, split: str) -> tuple[pd.DataFrame, list[str], list[str], float]:
+    """(rows of `split`, gold, `labeller.predict` labels, seconds) for a passage-level task."""
+    test = frames[split].head(limit) if limit else frames[split]
     start = time.perf_counter()
     pred = [label for label, _ in labeller.predict(test["text"].tolist(), task=task)]
     return test, test["label"].tolist(), pred, time.perf_counter() - start
 
 
-def eval_agnews(labeller, frames, limit: int = 0) -> list[dict]:
-    test, gold, pred, secs = _predicted(labeller, frames, "topic", limit)
+def eval_agnews(labeller, frames, limit: int = 0, split: str = "test") -> list[dict]:
+    test, gold, pred, secs = _predicted(labeller, frames, "topic", limit, split)
     return [
         _row("agnews topic", "newslabel predict(task=topic)", "ours", "accuracy", accuracy, gold, pred, secs,
              confusion=_confusion(gold, pred)),
@@ -118,8 +118,8 @@ def eval_agnews(labeller, frames, limit: int = 0) -> list[dict]:
     ]
 
 
-def eval_babe(labeller, frames, limit: int = 0) -> list[dict]:
-    test, gold, pred, secs = _predicted(labeller, frames, "bias", limit)
+def eval_babe(labeller, frames, limit: int = 0, split: str = "test") -> list[dict]:
+    test, gold, pred, secs = _predicted(labeller, frames, "bias", limit, split)
     majority = frames["train"]["label"].mode()[0]
     return [
         _row("babe bias", "newslabel predict(task=bias)", "ours", "macro_f1", macro_f1, gold, pred, secs, 0.80),
@@ -135,8 +135,8 @@ def fnc_sample(test: pd.DataFrame, n: int = FNC_SAMPLE, seed: int = 0) -> pd.Dat
     return test.iloc[idx].reset_index(drop=True)
 
 
-def eval_fnc(labeller, frames, limit: int = 0) -> list[dict]:
-    pairs = fnc_sample(frames["test"], limit or FNC_SAMPLE)
+def eval_fnc(labeller, frames, limit: int = 0, split: str = "test") -> list[dict]:
+    pairs = fnc_sample(frames[split], limit or FNC_SAMPLE)
     gold = pairs["label"].tolist()
     start = time.perf_counter()
     pred = [s for s, _ in labeller.predict(pairs["text"].tolist(), task="stance", headline=pairs["headline"].tolist())]
@@ -166,8 +166,10 @@ CHECKS = {"bbc": ("topic", eval_bbc), "agnews": ("topic", eval_agnews), "babe": 
           "fnc1": ("stance", eval_fnc)}
 
 
-def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print) -> list[dict]:
-    """Every check whose data is present; logs one MLflow run per row and prints a table. Returns the rows."""
+def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print,
+        split: str = "test") -> list[dict]:
+    """Every check whose data is present, on `split` (`validation` to choose, `test` to report); logs one MLflow
+    run per row and prints a table. Returns the rows, each with its split."""
     from newslabel.config import project_root
     from newslabel.predict.load import load_labeller
 
@@ -180,9 +182,10 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
         if frames is None:
             log(f"skipped labeller check {name}: its data is not under {shared / 'data'}")
             continue
-        rows += check(labeller, frames, limit)
-    rows += _body_checks(labeller, shared, limit, log)
-    _log(rows, labeller, mlruns, limit)
+        rows += check(labeller, frames, limit, split)
+    rows += _body_checks(labeller, shared, limit, log, split)
+    rows = [r | {"split": split} for r in rows]
+    _log(rows, labeller, mlruns, limit, split)
     for r in rows:
         target = f"  target {r['target']:g}" if r.get("target") else ""
         log(f"{r['check']:26} {r['system'][:48]:48} {r['metric']:12} {r['value']:.3f} "
@@ -190,11 +193,12 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
     return rows
 
 
-def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
+def _body_checks(labeller, shared: Path, limit: int, log, split: str = "test") -> list[dict]:
     from newslabel.bench import bodytext
 
-    checks = (("webextract", bodytext.eval_webextract), ("extraction-merged", bodytext.eval_merged),
-              ("extraction-merged", partial(bodytext.eval_merged, dumps=True)))  # (data folder, check)
+    merged = partial(bodytext.eval_merged, splits=(split,))
+    checks = (("webextract", partial(bodytext.eval_webextract, split=split)), ("extraction-merged", merged),
+              ("extraction-merged", partial(merged, dumps=True)))  # (data folder, check)
     present = {folder: (shared / "data" / folder).is_dir() for folder, _ in checks}  # a line a folder, not a check
     for folder in [f for f, there in present.items() if not there]:
         log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
@@ -202,7 +206,38 @@ def _body_checks(labeller, shared: Path, limit: int, log) -> list[dict]:
             for row in check(labeller, shared / "data" / folder, limit)]
 
 
-def _log(rows: list[dict], labeller, mlruns: Path, limit: int) -> None:
+def command(limit: int = 0, split: str = "test") -> str:
+    """The command line that makes these rows.
+
+    >>> command(0, "validation")
+    'python -m src.benchmark labeller --split validation'
+    """
+    return ("python -m src.benchmark labeller" + (f" --limit {limit}" if limit else "")
+            + (f" --split {split}" if split != "test" else ""))
+
+
+def labeller_report(rows: list[dict], limit: int = 0, wall: float | None = None):
+    """The rows of `run` as the benchmark Report that `report.save_result` writes to labeller.json."""
+    from datetime import UTC, datetime
+
+    from newslabel.bench.report import Report, Row, code_commit, machine, package_versions
+    from newslabel.config import project_root
+
+    split = rows[0]["split"] if rows else "test"
+    meta = {"benchmark": "labeller", "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "git_commit": code_commit(project_root()), "command": command(limit, split), "limit": str(limit),
+            **({"wall_seconds": f"{wall:.0f}"} if wall is not None else {}),
+            **{f"machine.{k}": v for k, v in machine().items()},
+            **{f"version.{k}": v for k, v in package_versions().items()}}
+    out = [Row(f"{r['check']}: {r['system']} ({r['metric']})", r["kind"],
+               {"value": r["value"], "value_ci_low": r["lo"], "value_ci_high": r["hi"], "n": float(r["n"]),
+                "seconds": r["seconds"]},
+               {"check": r["check"], "metric": r["metric"], "split": r["split"]},
+               {"value": r["target"]} if r.get("target") else {}, errors=r.get("confusion", "")) for r in rows]
+    return Report("labeller", out, meta)
+
+
+def _log(rows: list[dict], labeller, mlruns: Path, limit: int, split: str) -> None:
     import mlflow
 
     from newslabel.config import project_root
@@ -212,7 +247,7 @@ def _log(rows: list[dict], labeller, mlruns: Path, limit: int) -> None:
     for r in rows:
         tags = {"git_commit": commit, "mlflow.source.git.commit": commit, "kind": r["kind"], "check": r["check"],
                 "model_version": labeller.model_version, "limit": str(limit), "confusion": r.get("confusion", ""),
-                "command": "python -m src.benchmark labeller" + (f" --limit {limit}" if limit else "")}
+                "split": split, "command": command(limit, split)}
         with tracking.run(EXPERIMENT, mlruns, f"{r['check']}: {r['system']}", {"n": r["n"]}, tags):
             m = r["metric"]
             mlflow.log_metrics({m: r["value"], f"{m}_lo": r["lo"], f"{m}_hi": r["hi"], "seconds": r["seconds"]}

@@ -49,9 +49,11 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
              ("accuracy", "test accuracy", ".3f"), ("cv_macro_f1", "CV macro-F1", ".3f"),
              ("cv_macro_f1_std", "CV std", ".3f"), ("seconds_per_item", "s/sentence", ".5f"),
              ("cpu_seconds_per_item", "CPU s/sentence", ".5f"), ("fit_seconds", "fit s", ".1f")],
+    "labeller": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "n", ".0f"),
+                 ("seconds", "s (whole check)", ".1f")],
 }
 KIND_ORDER = {"ours": 0, "peer": 1, "baseline": 2, "published": 3}
-CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci")  # rendered from <m>_ci_low/_high
+CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci", "value_ci")  # rendered from <m>_ci_low/_high
 
 
 class Skipped(Exception):
@@ -144,7 +146,7 @@ def log_report(report: Report, mlruns: Path, conf: DictConfig) -> None:
 # -- result files (benchmarks/results/NAME.json) ---------------------------------------------
 _PARAMS_KEPT = ("train_command", "model", "n_train", "n_test", "hold_out_validation", "input", "cv", "tool",
                 "version", "kind", "C", "label", "max_features", "class_weight", "min_df", "favor_precision",
-                "include_comments")
+                "include_comments", "check", "metric", "split")
 
 
 def _number(v):
@@ -164,7 +166,7 @@ def save_result(report: Report, results_dir: Path) -> Path:
         "versions": versions, "run": other,
         "rows": [{"system": r.system, "kind": r.kind, "metrics": {k: _number(v) for k, v in r.metrics.items()},
                   "intervals": {m: [_number(r.metrics.get(f"{m}_ci_low")), _number(r.metrics.get(f"{m}_ci_high"))]
-                                for m in ("body_f1", "accuracy", "macro_f1", "fnc_relative")
+                                for m in ("body_f1", "accuracy", "macro_f1", "fnc_relative", "value")
                                 if f"{m}_ci_low" in r.metrics},
                   "validation": {k: _number(v) for k, v in r.validation.items()} or None,
                   "params": {k: v for k, v in r.params.items() if k in _PARAMS_KEPT},
@@ -252,7 +254,10 @@ def render_report(report: Report) -> list[str]:
         "| system | kind | " + " | ".join(h for _, h, _ in cols) + " |",
         "|---|---|" + "---:|" * len(cols),
     ]
-    for row in sorted(report.rows, key=lambda r: KIND_ORDER.get(r.kind, 9)):
+    if base == "labeller":
+        lines += [LABELLER_INTRO, ""]
+    ordered = report.rows if base == "labeller" else sorted(report.rows, key=lambda r: KIND_ORDER.get(r.kind, 9))
+    for row in ordered:  # the labeller's rows stay grouped by check
         lines.append(f"| {_system(row)} | {row.kind} | " + " | ".join(_cell(row, m, f) for m, _, f in cols) + " |")
     lines.append("")
     return lines + _row_notes(report, gpu) + _run_notes(meta)
@@ -296,10 +301,8 @@ def _run_notes(meta: dict) -> list[str]:
             f"{meta.get('machine.load_average_at_end', '?')} at end (the machine is shared: timings are noisy)."
             if "machine.load_average_at_start" in meta else "."),
         f"- Versions: {versions}.",
-        f"- Test items: {meta.get('n_test_items', '?')} {meta.get('item', '')}s ({meta.get('n_test', '?')} rows); "
-        f"training rows: {meta.get('n_train', '?')}.",
-        "",
-    ]
+    ] + ([f"- Test items: {meta.get('n_test_items', '?')} {meta.get('item', '')}s ({meta.get('n_test', '?')} rows); "
+          f"training rows: {meta.get('n_train', '?')}."] if "n_test" in meta else []) + [""]
 
 
 HEADER = """# Benchmarks
@@ -321,13 +324,19 @@ output text.
 """
 
 
+LABELLER_INTRO = ("The shipped champions (`load_labeller()`), scored through the calls a user makes "
+                  "(`label_page`, `predict`; src/newslabel/bench/labeller.py), each check on its source's test "
+                  "split; a row names its check, system and metric. Peers and baselines are scored on the same "
+                  "items in the same run.")
+
+
 def write_docs(path: Path | None = None, results_dir: Path | None = None, conf: DictConfig | None = None) -> Path:
     """Render docs/benchmarks.md from the result files in `results_dir` (default benchmarks/results)."""
     conf = conf or load_config()
     path = Path(path or project_root() / conf.docs)
     results_dir = Path(results_dir or project_root() / RESULTS)
     lines = [HEADER]
-    for name in BENCHMARKS:
+    for name in (*BENCHMARKS, "labeller"):
         for key in (name, f"{name}-gpu"):
             file = results_dir / f"{key}.json"
             if file.is_file():
