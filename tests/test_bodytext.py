@@ -163,6 +163,16 @@ def test_body_gate_reads_text_dumps_with_its_text_body_model_averaged_with_the_s
     assert gate.predict_proba(text_page).round(4).tolist() == [[0.65, 0.2333, 0.1167]]
 
 
+def test_body_gate_offsets_shift_the_log_odds_of_body_on_html_and_on_text_dumps_apart():
+    X, y = _gate_rows()
+    gate = BodyGate(_Shares(), _Shares(), text_body=_Body80(), html_offset=np.log(4), text_offset=-np.log(4)).fit(X, y)
+    # HTML: odds of 0.5 times 4 -> 0.8; chrome and title share 0.2 as 2:1
+    assert gate.predict_proba(X.head(1)).round(4).tolist() == [[0.8, 0.1333, 0.0667]]
+    # text: 0.65 -> odds 13/7 divided by 4 = 13/28 -> 13/41 = 0.3171; the rest 28/41 shared 2:1
+    text_page = X.head(1).assign(source_path="p0.txt")
+    assert gate.predict_proba(text_page).round(4).tolist() == [[0.3171, 0.4553, 0.2276]]
+
+
 def test_has_html_reads_the_html_column_or_the_file_name():
     X = pd.DataFrame({"html": ["<p>x</p>", "", ""], "source_path": ["a.txt", "b.html.gz", "c.txt"]})
     assert has_html(X).tolist() == [True, True, False]
@@ -244,6 +254,7 @@ def test_shipped_role_config_builds_a_text_dump_body_model_without_html_features
         return found
 
     assert isinstance(gate, BodyGate) and (gate.text_weight, gate.n_jobs) == (0.5, 2)
+    assert (gate.html_offset, gate.text_offset) == (0.0, 0.0)
     assert (html_features(gate.body).dom, html_features(gate.body).trafilatura) == (True, True)
     assert (html_features(gate.text_body).dom, html_features(gate.text_body).trafilatura) == (False, False)
     assert html_features(gate.text_body).text_model is True  # the rest of the body model's settings

@@ -43,6 +43,18 @@ def mix_body(p: np.ndarray, gate: np.ndarray, body: int) -> np.ndarray:
     return out
 
 
+def shift_odds(p: np.ndarray, offset: float) -> np.ndarray:
+    """`p` with `offset` added to its log-odds: > 0 leans to body, < 0 away from it; 0 leaves it as it is.
+
+    >>> shift_odds(np.array([0.5, 0.2]), np.log(4)).round(3).tolist()
+    [0.8, 0.5]
+    """
+    if not offset:
+        return p
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    return 1.0 / (1.0 + (1 - q) / q * np.exp(-offset))
+
+
 def has_html(X: pd.DataFrame) -> np.ndarray:
     """Per row: does its page come with HTML (an `html` cell, else a `source_path` naming an HTML file)?"""
     html = np.array([len(h) > 0 for h in strings(X, "html")], bool) if "html" in X else np.zeros(len(X), bool)
@@ -69,13 +81,15 @@ class BodyGate(BaseEstimator, ClassifierMixin):
     """Six roles from `roles`, p(body) from `body` on pages with HTML (see the module docstring)."""
 
     def __init__(self, roles, body, text_body=None, html_only: bool = True, text_weight: float = 0.5,
-                 n_jobs: int | None = None):
+                 n_jobs: int | None = None, html_offset: float = 0.0, text_offset: float = 0.0):
         self.roles = roles
         self.body = body
         self.text_body = text_body
         self.html_only = html_only
         self.text_weight = text_weight
         self.n_jobs = n_jobs
+        self.html_offset = html_offset
+        self.text_offset = text_offset
 
     def fit(self, X: pd.DataFrame, y):
         y = np.asarray(y, dtype=object)
@@ -102,12 +116,13 @@ class BodyGate(BaseEstimator, ClassifierMixin):
         body = list(self.classes_).index(BODY)
         html = has_html(X) if self.html_only else np.ones(len(X), bool)
         if html.any():
-            p[html] = mix_body(p[html], _p_body(self.body_, X[html]), body)
+            gate = shift_odds(_p_body(self.body_, X[html]), getattr(self, "html_offset", 0.0))
+            p[html] = mix_body(p[html], gate, body)
         text_body = getattr(self, "text_body_", None)  # None in models fitted before it existed
         if text_body is not None and (~html).any():
             w = self.text_weight
             gate = w * _p_body(text_body, text_view(X[~html])) + (1 - w) * p[~html, body]
-            p[~html] = mix_body(p[~html], gate, body)
+            p[~html] = mix_body(p[~html], shift_odds(gate, getattr(self, "text_offset", 0.0)), body)
         return p
 
     def predict(self, X):

@@ -107,8 +107,8 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
     if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
         text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed) if gate.get("text") else None
         html_body = _body_model(cfg, gate.get("model"), None, seed, gate.get("char_ngrams", True))
-        return BodyGate(pipe, html_body, text, gate.get("html_only", True),
-                        gate.get("text_weight", 0.5), gate.get("n_jobs"))
+        return BodyGate(pipe, html_body, text, gate.get("html_only", True), gate.get("text_weight", 0.5),
+                        gate.get("n_jobs"), gate.get("html_offset", 0.0), gate.get("text_offset", 0.0))
     return pipe
 
 
