@@ -305,6 +305,9 @@ def test_labeller_run_scores_the_split_it_is_given_and_its_report_renders(tmp_pa
     text = bench_report.write_docs(tmp_path / "benchmarks.md", tmp_path / "results").read_text(encoding="utf-8")
     assert "| **cleaneval-final body: newslabel label_page (HTML in) (token_f1)** | ours | 1.000 | 1.000–1.000 | 1 |" \
         in text
+    assert "- cleaneval-final dump body: newslabel label_page (text dump in) (token_f1): P 0.000 R 0.000; refused 1." \
+        in text
+    assert text.index("The shipped champions") < text.index("| system | kind | value |")
     assert json.loads(path.read_text())["rows"][0]["intervals"] == {"value": [1.0, 1.0]}
 
 

@@ -250,12 +250,12 @@ def render_report(report: Report) -> list[str]:
                   "prediction time there.", ""]
     if meta.get("limit", "0") != "0":
         lines += [f"Smoke run on at most {meta['limit']} items per label/pages per split: not a result.", ""]
+    if base == "labeller":
+        lines += [LABELLER_INTRO, ""]
     lines += [
         "| system | kind | " + " | ".join(h for _, h, _ in cols) + " |",
         "|---|---|" + "---:|" * len(cols),
     ]
-    if base == "labeller":
-        lines += [LABELLER_INTRO, ""]
     ordered = report.rows if base == "labeller" else sorted(report.rows, key=lambda r: KIND_ORDER.get(r.kind, 9))
     for row in ordered:  # the labeller's rows stay grouped by check
         lines.append(f"| {_system(row)} | {row.kind} | " + " | ".join(_cell(row, m, f) for m, _, f in cols) + " |")
@@ -283,7 +283,9 @@ def _row_notes(report: Report, gpu: bool) -> list[str]:
             shown = ", ".join(f"{k.removeprefix('val_')} {v:.4f}" for k, v in row.validation.items()
                               if k in _VALIDATION_SHOWN and v == v)
             lines.append(f"- Validation ({row.system}; the held-out rows it early-stopped on): {shown}.")
-        if row.errors:
+        if row.errors and report.name == "labeller":  # token P and R, pages refused, or the commonest confusions
+            lines.append(f"- {row.system}: {row.errors}.")
+        elif row.errors:
             lines.append(f"- Errors of {row.system} (gold→predicted): {row.errors}.")
     return lines
 
