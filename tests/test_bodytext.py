@@ -297,6 +297,8 @@ def test_labeller_run_scores_the_split_it_is_given_and_its_report_renders(tmp_pa
         ("cleaneval-final dump body", "ours", 1, 0.0, "validation")]
     assert rows[2]["confusion"] == "P 0.000 R 0.000; refused 1"
     assert "skipped labeller check webextract: its data is not under " + str(shared / "data") in lines
+    # logged to the store it was given, not to an mlflow.db in the working folder
+    assert (tmp_path / "mlruns" / "mlflow.db").is_file() and not (Path.cwd() / "mlflow.db").exists()
     report = bench_labeller.labeller_report(rows, wall=3.0)
     assert report.meta["command"] == "python -m src.benchmark labeller --split validation"
     assert report.rows[0].system == "cleaneval-final body: newslabel label_page (HTML in) (token_f1)"

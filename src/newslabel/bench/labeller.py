@@ -243,6 +243,7 @@ def _log(rows: list[dict], labeller, mlruns: Path, limit: int, split: str) -> No
     from newslabel.config import project_root
     from newslabel.tracking import store as tracking
 
+    tracking.configure(mlruns)  # a labeller passed in may have been loaded from another store, or from none
     commit = tracking.git_commit(project_root())
     for r in rows:
         tags = {"git_commit": commit, "mlflow.source.git.commit": commit, "kind": r["kind"], "check": r["check"],
