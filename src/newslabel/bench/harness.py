@@ -114,15 +114,7 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
     else:
         results = results or project_root() / RESULTS
     if "labeller" in wanted:  # the shipped champions through the user's calls (bench/labeller.py)
-        from newslabel.bench.labeller import labeller_report
-        from newslabel.bench.labeller import run as run_labeller
-
-        began = time.perf_counter()
-        rows = run_labeller(shared=shared, mlruns=mlruns, limit=limit, log=log, split=split)
-        if results is not None and split == "test":
-            log(f"wrote {save_result(labeller_report(rows, limit, time.perf_counter() - began), results)}")
-            if docs is not None or not limit:
-                log(f"wrote {write_docs(docs, results, conf)}")
+        _labeller(shared, mlruns, limit, split, results, docs, conf, log)
         wanted.remove("labeller")
         ran += 1
     command = "python -m src.benchmark " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
@@ -140,3 +132,16 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
                 log(f"wrote {write_docs(docs, results, conf)}")
     log(f"done: {ran} of {total} benchmark(s) in {time.perf_counter() - start:.0f} s")
     return 0
+
+
+def _labeller(shared, mlruns, limit: int, split: str, results: Path | None, docs: Path | None, conf, log) -> None:
+    """`bench.labeller.run`; a test run with a results folder also writes labeller.json and the docs."""
+    from newslabel.bench.labeller import labeller_report
+    from newslabel.bench.labeller import run as run_labeller
+
+    began = time.perf_counter()
+    rows = run_labeller(shared=shared, mlruns=mlruns, limit=limit, log=log, split=split)
+    if results is not None and split == "test":
+        log(f"wrote {save_result(labeller_report(rows, limit, time.perf_counter() - began), results)}")
+        if docs is not None or not limit:
+            log(f"wrote {write_docs(docs, results, conf)}")
