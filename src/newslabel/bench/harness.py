@@ -27,7 +27,6 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -38,12 +37,10 @@ from newslabel.bench.report import (
     Report,
     Row,
     Skipped,
-    code_commit,
     default_shared,
     load_config,
     log_report,
-    machine,
-    package_versions,
+    run_meta,
     save_result,
     write_docs,
 )
@@ -60,12 +57,8 @@ def run_benchmark(name: str, *, shared: Path | None = None, limit: int = 0, mlru
     bench = conf.benchmarks[name]
     shared = Path(shared or default_shared())
     frames = limit_frames(load_data(name, bench, shared), limit, by_page=name == "webextract")
-    started = datetime.now(UTC)
-    meta = {"benchmark": name, "batch": uuid.uuid4().hex[:12], "date": started.strftime("%Y-%m-%d %H:%M UTC"),
-            "git_commit": code_commit(project_root()),
-            "command": command or f"python -m src.benchmark {name}" + (f" --limit {limit}" if limit else ""),
-            "limit": str(limit), **{f"machine.{k}": v for k, v in machine().items()},
-            **{f"version.{k}": v for k, v in package_versions().items()},
+    meta = {**run_meta(name, command or f"python -m src.benchmark {name}" + (f" --limit {limit}" if limit else ""),
+                       limit), "batch": uuid.uuid4().hex[:12],
             "n_train": str(len(frames["train"]) + len(frames["validation"])), "n_test": str(len(frames["test"])),
             "n_test_items": str(frames["test"]["doc_id"].nunique() if name == "webextract" else len(frames["test"])),
             "item": str(bench.item)}

@@ -218,17 +218,11 @@ def command(limit: int = 0, split: str = "test") -> str:
 
 def labeller_report(rows: list[dict], limit: int = 0, wall: float | None = None):
     """The rows of `run` as the benchmark Report that `report.save_result` writes to labeller.json."""
-    from datetime import UTC, datetime
-
-    from newslabel.bench.report import Report, Row, code_commit, machine, package_versions
-    from newslabel.config import project_root
+    from newslabel.bench.report import Report, Row, run_meta
 
     split = rows[0]["split"] if rows else "test"
-    meta = {"benchmark": "labeller", "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "git_commit": code_commit(project_root()), "command": command(limit, split), "limit": str(limit),
-            **({"wall_seconds": f"{wall:.0f}"} if wall is not None else {}),
-            **{f"machine.{k}": v for k, v in machine().items()},
-            **{f"version.{k}": v for k, v in package_versions().items()}}
+    meta = run_meta("labeller", command(limit, split), limit) | (
+        {"wall_seconds": f"{wall:.0f}"} if wall is not None else {})
     out = [Row(f"{r['check']}: {r['system']} ({r['metric']})", r["kind"],
                {"value": r["value"], "value_ci_low": r["lo"], "value_ci_high": r["hi"], "n": float(r["n"]),
                 "seconds": r["seconds"]},

@@ -53,7 +53,8 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
                  ("seconds", "s (whole check)", ".1f")],
 }
 KIND_ORDER = {"ours": 0, "peer": 1, "baseline": 2, "published": 3}
-CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci", "value_ci")  # rendered from <m>_ci_low/_high
+CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci",
+              "value_ci")  # rendered from <m>_ci_low/_high
 
 
 class Skipped(Exception):
@@ -110,6 +111,16 @@ def code_commit(root: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head.stdout.strip() + ("-dirty" if dirty else "") if head.returncode == 0 else "unknown"
+
+
+def run_meta(name: str, command: str, limit: int) -> dict[str, str]:
+    """What every benchmark run records: its name, date, code commit, command, limit, machine and versions."""
+    from datetime import UTC, datetime
+
+    return {"benchmark": name, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "git_commit": code_commit(project_root()), "command": command, "limit": str(limit),
+            **{f"machine.{k}": v for k, v in machine().items()},
+            **{f"version.{k}": v for k, v in package_versions().items()}}
 
 
 def package_versions() -> dict[str, str]:
