@@ -374,3 +374,28 @@ def test_item_bootstrap_hand_checked():
     # One of two wrong: a resample holds 0, 1 or 2 right items, so accuracy spans 0 to 1.
     ci = metrics.item_bootstrap(["a", "b"], ["a", "a"], ["a", "b"], 500, seed=1)
     assert (ci["accuracy_ci_low"], ci["accuracy_ci_high"]) == (0.0, 1.0)
+
+
+def test_code_commit_ignores_the_benchmark_outputs_and_git_commit_does_not(tmp_path):
+    from newslabel.tracking import store as tracking
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path,
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    assert bench_report.code_commit(tmp_path) == tracking.git_commit(tmp_path) == "unknown"  # not a checkout yet
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "docs").mkdir()
+    for name in ("benchmarks/results/labeller.json", "docs/benchmarks.md", "code.py"):
+        (tmp_path / name).write_text("0\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    head = git("rev-parse", "HEAD")
+    (tmp_path / "benchmarks/results/labeller.json").write_text("1\n")
+    (tmp_path / "docs/benchmarks.md").write_text("1\n")
+    (tmp_path / "new.txt").write_text("untracked\n")
+    assert bench_report.code_commit(tmp_path) == head
+    assert tracking.git_commit(tmp_path) == f"{head}-dirty"
+    (tmp_path / "code.py").write_text("1\n")
+    assert bench_report.code_commit(tmp_path) == f"{head}-dirty"

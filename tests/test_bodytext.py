@@ -301,6 +301,10 @@ def test_labeller_run_scores_the_split_it_is_given_and_its_report_renders(tmp_pa
     assert (tmp_path / "mlruns" / "mlflow.db").is_file() and not (Path.cwd() / "mlflow.db").exists()
     report = bench_labeller.labeller_report(rows, wall=3.0)
     assert report.meta["command"] == "python -m src.benchmark labeller --split validation"
+    import mlflow  # its runs record the commit its report does (bench.report.code_commit)
+
+    runs = mlflow.search_runs(experiment_names=[bench_labeller.EXPERIMENT])
+    assert len(runs) == 3 and set(runs["tags.git_commit"]) == {report.meta["git_commit"]}
     assert report.rows[0].system == "cleaneval-final body: newslabel label_page (HTML in) (token_f1)"
     assert report.rows[0].params == {"check": "cleaneval-final body", "metric": "token_f1", "split": "validation"}
     path = bench_report.save_result(report, tmp_path / "results")

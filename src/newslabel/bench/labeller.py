@@ -234,11 +234,12 @@ def labeller_report(rows: list[dict], limit: int = 0, wall: float | None = None)
 def _log(rows: list[dict], labeller, mlruns: Path, limit: int, split: str) -> None:
     import mlflow
 
+    from newslabel.bench.report import code_commit
     from newslabel.config import project_root
     from newslabel.tracking import store as tracking
 
     tracking.configure(mlruns)  # a labeller passed in may have been loaded from another store, or from none
-    commit = tracking.git_commit(project_root())
+    commit = code_commit(project_root())  # the commit its result file records
     for r in rows:
         tags = {"git_commit": commit, "mlflow.source.git.commit": commit, "kind": r["kind"], "check": r["check"],
                 "model_version": labeller.model_version, "limit": str(limit), "confusion": r.get("confusion", ""),

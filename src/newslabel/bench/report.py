@@ -98,19 +98,15 @@ def machine() -> dict[str, str]:
             "load_average_at_start": load}
 
 
+BENCH_OUTPUTS = ("docs/benchmarks.md", "benchmarks/results")  # what the benchmarks write, not what they measure
+
+
 def code_commit(root: Path) -> str:
     """HEAD, with ``-dirty`` when tracked files differ from it; the benchmark outputs themselves do not count, so
-    a run of several benchmarks records the same commit for each."""
-    import subprocess
+    a run of several benchmarks records the same commit for each, in its result file and its MLflow runs."""
+    from newslabel.tracking import store as tracking
 
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                ":!docs/benchmarks.md", ":!benchmarks/results"], cwd=root, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return head.stdout.strip() + ("-dirty" if dirty else "") if head.returncode == 0 else "unknown"
+    return tracking.git_commit(root, exclude=BENCH_OUTPUTS)
 
 
 def run_meta(name: str, command: str, limit: int) -> dict[str, str]:

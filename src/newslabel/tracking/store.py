@@ -47,11 +47,14 @@ def use_experiment(name: str, mlruns: str | Path) -> str:
     return exp.experiment_id
 
 
-def git_commit(cwd: str | Path) -> str:
+def git_commit(cwd: str | Path, exclude: tuple[str, ...] = ()) -> str:
+    """HEAD, with ``-dirty`` when tracked files (other than the paths in `exclude`) differ from it; "unknown"
+    outside a git checkout."""
+    paths = ["--", ".", *[f":!{p}" for p in exclude]] if exclude else []
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", *paths], cwd=cwd,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
