@@ -98,15 +98,13 @@ def machine() -> dict[str, str]:
             "load_average_at_start": load}
 
 
-BENCH_OUTPUTS = ("docs/benchmarks.md", "benchmarks/results")  # what the benchmarks write, not what they measure
-
-
 def code_commit(root: Path) -> str:
-    """HEAD, with ``-dirty`` when tracked files differ from it; the benchmark outputs themselves do not count, so
-    a run of several benchmarks records the same commit for each, in its result file and its MLflow runs."""
+    """HEAD, with ``-dirty`` when tracked files differ from it; the benchmark outputs themselves (`RESULTS` and the
+    configured docs page) do not count, so a run of several benchmarks records the same commit for each, in its
+    result file and its MLflow runs."""
     from newslabel.tracking import store as tracking
 
-    return tracking.git_commit(root, exclude=BENCH_OUTPUTS)
+    return tracking.git_commit(root, exclude=(str(load_config().docs), RESULTS.as_posix()))
 
 
 def run_meta(name: str, command: str, limit: int) -> dict[str, str]:
