@@ -10,7 +10,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newslabel.errors import InputError
-from newslabel.ingest.metadata import parse_date, site_of, text_metadata
+from newslabel.ingest.metadata import site_of, text_metadata
+from newslabel.ingest.page_meta import html_page_metadata
 from newslabel.ingest.text import _HAS_WORD, _TOKEN, _capped, max_passage_chars, normalise_space
 from newslabel.types import Page, Passage
 
@@ -138,15 +139,25 @@ def segment_html(doc_id: str, source_path: str, text: str, url: str | None = Non
                  warnings: list[str] | None = None) -> Page:
     max_chars = max_chars or max_passage_chars()
     root = parse_html(source_path, text, warnings)
+    passages = html_passages(root, doc_id, source_path, max_chars)
+    texts = [p.text for p in passages]
+    meta = html_page_metadata(root, url, texts)  # the same tree: metadata never parses the page again
+    page = Page(doc_id, source_path, "html", passages, url=meta["url"] or url,
+                site=site_of(source_path, url or meta["site_url"]), date=meta["date"], author=meta["author"],
+                site_name=meta["site_name"], language=meta["language"])
+    title = meta["page_title"] or text_metadata(texts)[0]
+    page.title = title[:max_chars] if title else None  # what the models were trained to read: the title as found
+    page.source = page.site_name
+    page.extra["headline"] = meta["title"][:max_chars] if meta["title"] else page.title  # the output's title
+    page.extra["meta_sources"] = meta["sources"] | ({"title": "text"} if title and not meta["title"] else {})
+    return page
+
+
+def html_passages(root, doc_id: str, source_path: str, max_chars: int) -> list[Passage]:
+    """A parsed page's passages in document order (`_PassageWalker`)."""
     walker = _PassageWalker(doc_id, source_path, max_chars)
     walker.run(root)
-    meta = html_metadata(root)
-    url = url or meta.pop("url", None)
-    page = Page(doc_id, source_path, "html", walker.passages, url=url, site=site_of(source_path, url))
-    title = meta.get("title") or text_metadata([p.text for p in walker.passages])[0]
-    page.title = title[:max_chars] if title else None
-    page.source, page.date = meta.get("source"), meta.get("date")
-    return page
+    return walker.passages
 
 
 HEAD_TAGS = frozenset("title meta link style script base noscript template".split())  # HTML5: what <head> holds
@@ -273,30 +284,6 @@ class _PassageWalker(BlockWalker):
 
 def _hidden(el) -> bool:
     return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style", "")))
-
-
-def html_metadata(root) -> dict:
-    def meta(*names: str) -> str | None:
-        for name in names:
-            for attr in ("property", "name", "itemprop"):
-                found = root.xpath(f'//meta[@{attr}="{name}"]/@content')
-                if found and found[0].strip():
-                    return normalise_space(found[0])
-        return None
-
-    h1 = root.xpath("//h1")
-    title_el = root.find(".//title")
-    title = meta("og:title", "twitter:title") or (normalise_space(h1[0].text_content()) if h1 else None)
-    title = title or (normalise_space(title_el.text_content()) if title_el is not None else None)
-    times = root.xpath("//time/@datetime")
-    raw_date = meta("article:published_time", "datePublished", "pubdate", "date", "dc.date") or (times[0] if times else None)
-    canonical = root.xpath('//link[@rel="canonical"]/@href')
-    return {
-        "title": title or None,
-        "source": meta("og:site_name", "application-name", "publisher"),
-        "date": parse_date(raw_date) if raw_date else None,
-        "url": meta("og:url") or (canonical[0] if canonical else None),
-    }
 
 
 _ENTER, _TAIL, _END = object(), object(), object()

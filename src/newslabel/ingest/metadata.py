@@ -10,6 +10,7 @@ import re
 from datetime import date
 from urllib.parse import urlparse
 
+from newslabel.ingest.authors import clean_authors
 from newslabel.ingest.text import normalise_space
 
 TITLE_SEARCH_WINDOW = 20  # passages from the top of the page searched for the title
@@ -55,6 +56,20 @@ def text_metadata(lines: list[str]) -> tuple[str | None, str | None, str | None]
     if title is None:
         title = next((x for x in head if _headline_like(x) and len(x.split()) >= 5), None)
     return title, source, when
+
+
+def text_authors(lines: list[str]) -> list[str]:
+    """The names of the first author line ("By ...", "Written by ...") near the top of a dump; [] without one.
+
+    >>> text_authors(["Menu", "Seawall repairs approved", "By Ada Quill and Bo Lark | Norvale Post | 4 Nov 2025"])
+    ['Ada Quill', 'Bo Lark']
+    """
+    for line in lines[:TITLE_SEARCH_WINDOW]:
+        if AUTHOR_LINE.match(line) and not line.lower().startswith("source:") and len(line.split()) <= MAX_BYLINE_WORDS:
+            names = clean_authors([line])
+            if names:
+                return names
+    return []
 
 
 def _headline_like(line: str) -> bool:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from newslabel.errors import InputError
 from newslabel.ingest.files import RawDoc
 from newslabel.ingest.html import segment_html
-from newslabel.ingest.metadata import site_of, text_metadata
+from newslabel.ingest.language import page_language
+from newslabel.ingest.metadata import site_of, text_authors, text_metadata
 from newslabel.ingest.text import _capped, max_passage_chars, normalise_space
 from newslabel.types import Page, Passage
 
@@ -50,5 +51,9 @@ def segment_text(doc_id: str, source_path: str, text: str, url: str | None = Non
         for piece in _capped([line], max_chars) if line else []:
             passages.append(Passage(doc_id, source_path, len(passages), n, piece))
     page = Page(doc_id, source_path, "text", passages, url=url, site=site_of(source_path, url))
-    page.title, page.source, page.date = text_metadata([p.text for p in passages])
+    texts = [p.text for p in passages]
+    page.title, page.source, page.date = text_metadata(texts)
+    page.site_name, page.author, page.language = page.source, text_authors(texts), page_language(texts)[0]
+    page.extra["meta_sources"] = {f: "text" for f in ("title", "date", "author", "site_name", "language")
+                                  if getattr(page, f)}
     return page
