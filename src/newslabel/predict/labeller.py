@@ -81,8 +81,11 @@ class Labeller:
             r["model_version"] = self.model_version
         body = [r for r in rows if r["is_body"]]
         return _plain({
-            "doc_id": page.doc_id, "source_path": page.source_path, "title": title, "source": page.source,
-            "date": page.date, "url": page.url, "body_text": "\n\n".join(r["text"] for r in body),
+            "doc_id": page.doc_id, "source_path": page.source_path,
+            # An HTML page's own title with its site suffix cut; otherwise the headline stance read against.
+            "title": page.extra.get("headline", title) if title and title == page.title else title, "source": page.source,
+            "date": page.date, "author": list(page.author), "site_name": page.site_name, "url": page.url,
+            "language": page.language, "body_text": "\n\n".join(r["text"] for r in body),
             "topic": page_topic, "role_counts": dict(Counter(r["role"] for r in rows)),
             "stories": stories, "passages": rows,
         })

@@ -1,8 +1,8 @@
 """The whole labeller (segmentation and the four models) as one MLflow pyfunc model.
 
 The HTTP server (`newslabel serve`, newslabel.serve.http) and Spark's `spark_udf` serve it: pages in
-(`text` or `html`, optional `id` and `url`), one record a passage out (the batch-labelling fields, plus
-`error` for a bad page).
+(`text` or `html`, optional `id` and `url`), one record a passage out (the batch-labelling fields, its page's
+metadata `types.PAGE_FIELDS` repeated on each of the page's rows, and `error` for a bad page).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import mlflow.pyfunc
 import pandas as pd
 
 from newslabel.labels.schema import TASKS
-from newslabel.types import PASSAGE_FIELDS
+from newslabel.types import PAGE_FIELDS, PASSAGE_FIELDS
 
-OUTPUT_COLUMNS = [*PASSAGE_FIELDS, "error"]
+# A passage's fields, then its page's metadata (the same on every row of a page), then the page's error.
+OUTPUT_COLUMNS = [*PASSAGE_FIELDS, *PAGE_FIELDS, "error"]
 
 
 class NewslabelModel(mlflow.pyfunc.PythonModel):
@@ -51,8 +52,9 @@ def label_page_rows(labeller, text, doc_id: str, url: str | None = None) -> list
             raise InputError(doc_id, "empty page")
         if looks_binary(text):  # bytes sent as text: no labels rather than nonsense ones
             raise InputError(doc_id, "binary data (control characters), not page text or HTML")
-        passages = labeller.label_page(text, doc_id=doc_id, url=url)["passages"]
-        return [{**{k: p.get(k) for k in OUTPUT_COLUMNS}, "error": None} for p in passages]
+        page = labeller.label_page(text, doc_id=doc_id, url=url)
+        meta = {k: page.get(k) for k in PAGE_FIELDS}
+        return [{**{k: p.get(k) for k in PASSAGE_FIELDS}, **meta, "error": None} for p in page["passages"]]
     except InputError as exc:
         return [error_row(doc_id, str(exc))]
 

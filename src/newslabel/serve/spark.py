@@ -17,7 +17,8 @@ MLflow tracking/registry store, or `--model` naming a copied model folder). In l
 executors load the driver's folder; on a cluster `spark_udf` ships it with the job
 (SparkContext.addFile), so workers need the Python environment (newslabel installed) but no store.
 
-Output: the local engine's fields plus `error` (serving.OUTPUT_COLUMNS; `source_path` is the input
+Output: the local engine's fields, the page's metadata (types.PAGE_FIELDS; `author` an array<string>) and `error`
+(serving.OUTPUT_COLUMNS; `source_path` is the input
 file), partitioned by `bucket` = pmod(hash(doc_id), buckets) (Spark's Murmur3 `hash`), one file a
 bucket, rows sorted by (doc_id, index). A hash bucket of the page id keeps every passage of a page in one file, spreads pages
 evenly whatever their labels, and is stable across runs and clusters; partitioning by `role` would
@@ -53,6 +54,7 @@ PAGES_PER_ARROW_BATCH = 64  # pages handed to the model at a time (HTML pages ca
 _LONG = {"index", "line"}
 _DOUBLE = {"role_score", "topic_score", "stance_score", "bias_score"}
 _BOOL = {"is_body"}
+_ARRAY = {"author"}  # the page's author names (types.PAGE_FIELDS)
 _CORRUPT = "_corrupt_record"
 
 
@@ -71,6 +73,8 @@ class SparkResult:
 def passage_ddl() -> str:
     """The Spark type of one passage row, built from serving.OUTPUT_COLUMNS."""
     def kind(name: str) -> str:
+        if name in _ARRAY:
+            return "array<string>"
         return "bigint" if name in _LONG else "double" if name in _DOUBLE else "boolean" if name in _BOOL else "string"
 
     return "struct<" + ", ".join(f"`{c}`: {kind(c)}" for c in OUTPUT_COLUMNS) + ">"
