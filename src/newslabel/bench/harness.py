@@ -94,12 +94,13 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     conf = load_config()
     wanted = list(BENCHMARKS) if "all" in names else names
-    unknown = [n for n in wanted if n not in (*BENCHMARKS, "labeller")]
+    unknown = [n for n in wanted if n not in (*BENCHMARKS, "labeller", "metadata")]
     if unknown:
-        log(f"error: unknown benchmark(s) {', '.join(unknown)}; expected {', '.join(BENCHMARKS)}, labeller or all")
+        log(f"error: unknown benchmark(s) {', '.join(unknown)}; expected {', '.join(BENCHMARKS)}, labeller, "
+            "metadata or all")
         return 2
-    if split not in ("validation", "test"):
-        log(f"error: unknown split {split!r}; expected validation or test")
+    if split not in ("validation", "test", "train"):
+        log(f"error: unknown split {split!r}; expected validation or test (metadata: validation or train)")
         return 2
     ran, total, start = 0, len(wanted), time.perf_counter()
     if limit:
@@ -110,6 +111,9 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
         _labeller(shared, mlruns, limit, split, results, docs, conf, log)
         wanted.remove("labeller")
         ran += 1
+    if "metadata" in wanted:  # page metadata against trafilatura's on wcxb-dev (bench/metadata.py)
+        ran += _metadata(shared, mlruns, limit, "validation" if split == "test" else split, results, docs, conf, log)
+        wanted.remove("metadata")
     command = "python -m src.benchmark " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
     for name in wanted:
         try:
@@ -138,3 +142,26 @@ def _labeller(shared, mlruns, limit: int, split: str, results: Path | None, docs
         log(f"wrote {save_result(labeller_report(rows, limit, time.perf_counter() - began), results)}")
         if docs is not None or not limit:
             log(f"wrote {write_docs(docs, results, conf)}")
+
+
+def _metadata(shared, mlruns, limit: int, split: str, results: Path | None, docs: Path | None, conf, log) -> int:
+    """`bench.metadata.run` on wcxb-dev's `split` (validation unless train is asked for): printed, logged to
+    MLflow, and with a results folder written to metadata.json (metadata_train.json) and the docs. 1 if it ran."""
+    from newslabel.bench import metadata
+
+    try:
+        rows, facts = metadata.run(shared or default_shared(), split, limit, log, int(conf.bootstrap), int(conf.seed))
+    except Skipped as exc:
+        log(str(exc))
+        return 0
+    report = metadata.metadata_report(rows, facts, limit)
+    for row in report.rows:
+        lo, hi = row.metrics["value_ci_low"], row.metrics["value_ci_high"]
+        ci = f" [{lo:.3f}, {hi:.3f}]" if lo == lo else ""
+        log(f"{row.system}: {row.metrics['value']:.3f}{ci} n={row.metrics['n']:.0f}")
+    metadata.log_run(report, mlruns or project_root() / "mlruns")
+    if results is not None:
+        log(f"wrote {save_result(report, results)}")
+        if docs is not None or not limit:
+            log(f"wrote {write_docs(docs, results, conf)}")
+    return 1

@@ -51,6 +51,8 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
              ("cpu_seconds_per_item", "CPU s/sentence", ".5f"), ("fit_seconds", "fit s", ".1f")],
     "labeller": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "n", ".0f"),
                  ("seconds", "s (whole check)", ".1f")],
+    "metadata": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "pages", ".0f")],
+    "metadata_train": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "pages", ".0f")],
 }
 KIND_ORDER = {"ours": 0, "peer": 1, "baseline": 2, "published": 3}
 CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci",
@@ -151,7 +153,7 @@ def log_report(report: Report, mlruns: Path, conf: DictConfig) -> None:
 # -- result files (benchmarks/results/NAME.json) ---------------------------------------------
 _PARAMS_KEPT = ("train_command", "model", "n_train", "n_test", "hold_out_validation", "input", "cv", "tool",
                 "version", "kind", "C", "label", "max_features", "class_weight", "min_df", "favor_precision",
-                "include_comments", "check", "metric", "split")
+                "include_comments", "check", "metric", "split", "field", "group")
 
 
 def _number(v):
@@ -257,11 +259,13 @@ def render_report(report: Report) -> list[str]:
         lines += [f"Smoke run on at most {meta['limit']} items per label/pages per split: not a result.", ""]
     if base == "labeller":
         lines += [LABELLER_INTRO, ""]
+    if base.startswith("metadata"):
+        lines += [METADATA_INTRO.format(split=meta.get("split", "validation")), ""]
     lines += [
         "| system | kind | " + " | ".join(h for _, h, _ in cols) + " |",
         "|---|---|" + "---:|" * len(cols),
     ]
-    ordered = report.rows if base == "labeller" else sorted(report.rows, key=lambda r: KIND_ORDER.get(r.kind, 9))
+    ordered = report.rows if base in ("labeller", "metadata", "metadata_train") else sorted(report.rows, key=lambda r: KIND_ORDER.get(r.kind, 9))
     for row in ordered:  # the labeller's rows stay grouped by check
         lines.append(f"| {_system(row)} | {row.kind} | " + " | ".join(_cell(row, m, f) for m, _, f in cols) + " |")
     lines.append("")
@@ -337,13 +341,21 @@ LABELLER_INTRO = ("The shipped champions (`load_labeller()`), scored through the
                   "items in the same run.")
 
 
+METADATA_INTRO = ("Page metadata (`label_page`'s title, date, author; src/newslabel/bench/metadata.py, whose docstring "
+                  "gives the rules) on wcxb-dev's {split} sites (`data.importers.wcxb.wcxb_split`), against "
+                  "trafilatura's `extract_metadata` on the same pages in the same run; language on "
+                  "extraction-merged. Intervals: Wilson 95%, the difference's a paired bootstrap over pages.")
+
+
 def write_docs(path: Path | None = None, results_dir: Path | None = None, conf: DictConfig | None = None) -> Path:
     """Render docs/benchmarks.md from the result files in `results_dir` (default benchmarks/results)."""
     conf = conf or load_config()
     path = Path(path or project_root() / conf.docs)
     results_dir = Path(results_dir or project_root() / RESULTS)
     lines = [HEADER]
-    for name in (*BENCHMARKS, "labeller"):
+    for name in (*BENCHMARKS, "labeller", "metadata", "metadata_train"):
+        if name == "metadata_train" and not (results_dir / f"{name}.json").is_file():
+            continue  # the train-split check is optional
         for key in (name, f"{name}-gpu"):
             file = results_dir / f"{key}.json"
             if file.is_file():

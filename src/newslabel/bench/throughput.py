@@ -84,6 +84,7 @@ def stage_table(labeller, pages: list[tuple[str, str]]) -> list[Stage]:
     rows.append(Stage(OURS, n, n_passages, seconds))
     seg_seconds, segmented = _clock(lambda p: read_page(p[1], doc_id=p[0]), pages)
     rows.append(Stage("segment", n, sum(len(s.passages) for s in segmented), seg_seconds))
+    rows.append(Stage("segment: of which page metadata", n, 0, metadata_seconds(pages)))
     clock: dict[str, float] = {}
     timed = replace(labeller, models={t: _Timed(m, t, clock) for t, m in labeller.models.items()})
     total, _ = _clock(timed.label, segmented)
@@ -92,6 +93,15 @@ def stage_table(labeller, pages: list[tuple[str, str]]) -> list[Stage]:
     rows += [Stage(f"model: {t}", n, n_passages, clock.get(t, 0.0)) for t in TASKS if t in labeller.models]
     rows.append(Stage("the rest of label (titles, stories, output)", n, n_passages, total - sum(clock.values())))
     return rows
+
+
+def metadata_seconds(pages: list[tuple[str, str]]) -> float:
+    """The seconds the page-metadata step of segmenting takes on the HTML pages (`bench.metadata.stage_seconds`:
+    on the tree the segmenter parsed, parse not counted); text dumps' cascade is left out (it is a few regexes)."""
+    from newslabel.bench.metadata import stage_seconds
+    from newslabel.ingest.decoding import sniff_kind
+
+    return sum(stage_seconds(text, None) for _, text in pages if sniff_kind(text) == "html")
 
 
 def batch_stages(files: list[str], max_bytes: int, jobs: tuple[int, ...] = (1, 2)) -> list[Stage]:
