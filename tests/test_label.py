@@ -18,8 +18,8 @@ from newslabel.predict.batch import read_progress
 from newslabel.types import PASSAGE_FIELDS
 
 SAMPLE = REPO / "tests" / "fixtures" / "unseen"
-ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "url", "body_text", "topic", "role_counts", "stories",
-                  "model_version"}
+ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "author", "site_name", "url", "language",
+                  "body_text", "topic", "role_counts", "stories", "model_version"}
 
 
 @pytest.fixture(scope="module")

@@ -160,11 +160,12 @@ def test_stage_table_times_what_label_page_labels(labeller, fixtures_dir):
              (fixtures_dir / "pages" / "tiny-news.html", fixtures_dir / "pages" / "tiny-aggregator.txt")]
     rows = stage_table(labeller, pages)
     assert [r.name for r in rows][:3] == ["trafilatura", "lxml parse alone", "label_page"]
-    assert [r.name for r in rows][-6:] == ["segment", "model: role", "model: topic", "model: stance", "model: bias",
-                                           "the rest of label (titles, stories, output)"]
+    assert [r.name for r in rows][-7:] == ["segment", "segment: of which page metadata", "model: role", "model: topic",
+                                           "model: stance", "model: bias", "the rest of label (titles, stories, output)"]
     n_passages = sum(len(labeller.label_page(text, doc_id=name)["passages"]) for name, text in pages)
     by = {r.name: r for r in rows}
     assert by["label_page"].passages == by["segment"].passages == by["model: role"].passages == n_passages
     assert all(r.pages == 2 and r.seconds > 0 for r in rows)
+    assert by["segment: of which page metadata"].seconds < by["segment"].seconds  # a part of segmenting
     # The stages are timed on a copy of the labeller: its own models are not left wrapped in timing proxies.
     assert all(type(m).__name__ != "_Timed" for m in labeller.models.values())

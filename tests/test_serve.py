@@ -135,6 +135,11 @@ def test_records_without_id_html_and_split(server):
     html_rows = [r for r in rows if r["doc_id"] == "fenwick"]
     assert html_rows[0]["line"] is None  # an HTML page: passages have no line numbers
     assert "Fenwick library to stay open until nine on Fridays" in [r["text"] for r in html_rows]
+    # Every row carries its page's metadata: hand-checked against the fixture's <meta> tags and its byline.
+    assert all({k: r[k] for k in ("title", "date", "author", "site_name", "url", "language")} == {
+        "title": "Fenwick library to stay open until nine on Fridays", "date": "2024-11-03",
+        "author": ["Ada Pennington"], "site_name": "The Fenwick Courier", "url": "https://fenwick.example/l",
+        "language": "en"} for r in html_rows)
     status, split = invoke(server, {"dataframe_split": {"columns": ["text"], "data": [[text]]}})
     assert status == 200 and split["predictions"] == [r for r in rows if r["doc_id"] == "page-0"]
 

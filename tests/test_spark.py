@@ -18,7 +18,7 @@ import pytest
 from _trained import REPO, trained_sample
 
 from newslabel.serve.spark import spark_problem
-from newslabel.types import PASSAGE_FIELDS
+from newslabel.types import PAGE_FIELDS, PASSAGE_FIELDS
 
 SPARK_PROBLEM = spark_problem()
 needs_spark = pytest.mark.skipif(SPARK_PROBLEM is not None, reason=f"Spark engine cannot run here: {SPARK_PROBLEM}")
@@ -119,7 +119,18 @@ def test_spark_equals_local_passage_for_passage(engines):
                       "rec-no-body": "rec-no-body: record has no 'text' string field"}
     assert all(r[f] is None for r in rows if r["error"] for f in PASSAGE_FIELDS if f not in ("doc_id", "source_path"))
     passages = [r for r in rows if r["error"] is None]
-    assert all(set(r) == set(PASSAGE_FIELDS) | {"error", "bucket"} for r in rows)
+    assert all(set(r) == set(PASSAGE_FIELDS) | set(PAGE_FIELDS) | {"error", "bucket"} for r in rows)
+    # Each passage row carries its page's metadata (hand-checked against the fixture records), author an array.
+    page_meta = {r["doc_id"]: tuple((k, list(r[k]) if k == "author" else r[k]) for k in PAGE_FIELDS)
+                 for r in passages if r["doc_id"].startswith("rec-")}
+    assert page_meta == {
+        "rec-text": (("title", "Gales expected along the west coast as the weekend begins"), ("date", "2025-03-14"),
+                     ("author", ["Tamsin Reddaway"]), ("site_name", None), ("url", None), ("language", "en")),
+        "rec-html": (("title", "Bakery on Mill Lane wins regional bread prize"), ("date", "2025-02-28"),
+                     ("author", []), ("site_name", None),
+                     ("url", "https://www.quayside-post.test/food/bakery-prize"), ("language", "en"))}
+    assert all(len({tuple(map(str, (r[k] for k in PAGE_FIELDS))) for r in passages if r["doc_id"] == d}) == 1
+               for d in page_meta)
     good_local = [r for r in local_rows if r["doc_id"] not in BAD_ERRORS]
     assert len({r["doc_id"] for r in passages}) == N_PAGES + 2  # + rec-text, rec-html
     assert sorted(map(key, passages)) == sorted(map(key, good_local))
