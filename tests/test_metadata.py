@@ -73,7 +73,16 @@ def test_title_without_its_site_suffix():
 
 def test_date_only_in_the_url():
     page = read_page(html_page(), doc_id="url", url="https://norvale.example/2024/03/15/seawall-repairs.html")
-    assert (page.date, page.extra["meta_sources"]["date"]) == ("2024-03-15", "htmldate")
+    assert (page.date, page.extra["meta_sources"]["date"]) == ("2024-03-15", "url")
+    # The URL's day wins over a <meta> time stamped in UTC just after midnight (the site's own day is the 14th).
+    head = '<meta property="article:published_time" content="2024-03-15T02:30:00+00:00">'
+    page = read_page(html_page(head), doc_id="url", url="https://norvale.example/2024/03/14/seawall-repairs")
+    assert (page.date, page.extra["meta_sources"]["date"]) == ("2024-03-14", "url")
+
+
+def test_date_found_by_htmldate():
+    page = read_page(html_page(body='<p><time datetime="2023-06-01">1 June</time></p>'), doc_id="time")
+    assert (page.date, page.extra["meta_sources"]["date"]) == ("2023-06-01", "htmldate")
     assert page.author == [] and "author" not in page.extra["meta_sources"]
 
 

@@ -64,7 +64,7 @@ def wilson(k: int, n: int) -> tuple[float, float]:
         return float("nan"), float("nan")
     p, z2 = k / n, Z95 ** 2
     centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return centre - half, centre + half
+    return max(0.0, centre - half), min(1.0, centre + half)  # the clamp only drops rounding below 0 / above 1
 
 
 def paired_interval(a: list[bool], b: list[bool], n: int = BOOTSTRAP, seed: int = 0) -> tuple[float, float]:
@@ -131,8 +131,9 @@ def field_rows(pages: list[dict], bootstrap: int = BOOTSTRAP, seed: int = 0) -> 
         for key, system in (("ours", OURS), ("peer", PEER)):
             rows.append(_row(field, system, "accuracy", "all", sum(ok[key]), len(gold)))
             rows.append(_row(field, system, "coverage", "all", sum(bool(p[key][field]) for p in gold), len(gold)))
-            rows.append(_row(field, system, "found where gold has none", "all",
-                             sum(bool(p[key][field]) for p in rest), len(rest)))
+            if rest:  # every page has a gold title
+                rows.append(_row(field, system, "found where gold has none", "all",
+                                 sum(bool(p[key][field]) for p in rest), len(rest)))
         if gold:
             diff = float(np.mean(ok["ours"]) - np.mean(ok["peer"]))
             lo, hi = paired_interval(ok["ours"], ok["peer"], bootstrap, seed)

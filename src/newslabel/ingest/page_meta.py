@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 from newslabel.ingest.authors import clean_authors, last_first
 from newslabel.ingest.language import page_language
@@ -47,6 +47,7 @@ MAX_BYLINE_WORDS = 12  # a longer line is prose, not a byline
 SITE_SUFFIX_WORDS = 4  # a title's trailing segment this short is the site's name or a section, not the headline
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+")
 TITLE_KEYS = ("og:title", "twitter:title")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?=[/_.-]|$)")
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 LANGUAGE_KEYS = ("content-language", "og:locale", "language", "dc.language")
 
@@ -78,8 +79,11 @@ def html_page_metadata(root, url: str | None = None, texts: list[str] | None = N
 
 
 def _date(root, ld: dict, tags: dict, texts: list[str], url: str | None) -> tuple:
-    """(source, day): JSON-LD, <meta>, microdata, a short dated line near the top (a visible byline), htmldate."""
-    found = _first(("json-ld", _day(ld.get("date"))), ("meta", _first_day(tags.get(k) for k in DATE_KEYS)),
+    """(source, day): a full date in the URL's path (the day the CMS filed it under, in the site's own time zone;
+    right on 33 of 34 wcxb-dev pages that have one), JSON-LD, <meta>, microdata, a short dated line near the top
+    (a visible byline), htmldate."""
+    found = _first(("url", url_day(url)),
+                   ("json-ld", _day(ld.get("date"))), ("meta", _first_day(tags.get(k) for k in DATE_KEYS)),
                    ("microdata", lambda: _first_day([itemprop_values(root, "datePublished")])),
                    ("byline", lambda: _first_day([[t for t in texts[:BYLINE_WINDOW]
                                                     if len(t.split()) <= MAX_BYLINE_WORDS]])),
@@ -167,6 +171,18 @@ def _day(value: str | None) -> str | None:
     """
     day = parse_date(value) if value else None
     return day if day and MIN_DATE.isoformat() <= day <= date.today().isoformat() else None
+
+
+def url_day(url: str | None) -> str | None:
+    """The yyyy-mm-dd of a year/month/day run in a URL's path, when it is a real day in range.
+
+    >>> url_day("https://norvale.example/2025/12/18/seawall"), url_day("https://x.example/news/2025-03-07-storm")
+    ('2025-12-18', '2025-03-07')
+    >>> url_day("https://x.example/2025/12/top-10"), url_day("https://x.example/a/1999/13/40/b"), url_day(None)
+    (None, None, None)
+    """
+    m = _URL_DATE.search(urlparse(url).path) if url else None
+    return _day(f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}") if m else None
 
 
 def _first_day(groups) -> str | None:
