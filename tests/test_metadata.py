@@ -209,5 +209,7 @@ def test_benchmark_runs_on_wcxb_dev(shared_dir):
     assert facts["split"] == "validation" and facts["pages"] == "3"
     systems = {(r["field"], r["system"]) for r in rows if r["metric"] == "accuracy" and r["group"] == "all"}
     assert systems == {(f, s) for f in ("title", "date", "author") for s in (OURS, PEER)}
-    assert [r["n"] for r in rows if r["field"] == "language"] == [3]
+    assert [r["n"] for r in rows if r["metric"] == "equal to extraction-merged lang"] == [3]
+    assert {(r["field"], r["metric"]) for r in rows if r["group"] == "all" and r["field"] in ("site_name", "url")} == {
+        ("site_name", "coverage"), ("url", "coverage")}
     assert [r["field"] for r in rows][-1] == "cost" and rows[-1]["value"] > 0

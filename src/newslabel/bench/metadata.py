@@ -34,6 +34,7 @@ import numpy as np
 from newslabel.ingest.authors import split_names
 
 FIELDS = ("title", "date", "author")
+UNSCORED = ("site_name", "url", "language")  # no gold on wcxb-dev: their coverage and sources are reported
 OURS, PEER = "newslabel (read_page)", "trafilatura extract_metadata"
 BOOTSTRAP = 1000  # resamples of the paired interval (the harness passes configs/benchmark.yaml's `bootstrap`)
 Z95 = 1.959964
@@ -89,8 +90,8 @@ def score_pages(root: Path, split: str, limit: int = 0, log=print) -> tuple[list
         except InputError as exc:  # label_page refuses it too: no metadata, counted as not found
             log(f"metadata: {exc}")
             page = None
-        ours = ({"title": page.extra.get("headline", page.title), "date": page.date, "author": page.author} if page
-                else dict.fromkeys(FIELDS))
+        ours = ({"title": page.extra.get("headline", page.title), "date": page.date, "author": page.author,
+                 **{f: getattr(page, f) for f in UNSCORED}} if page else dict.fromkeys(FIELDS + UNSCORED))
         out.append({"id": rec["id"], "page_type": rec["page_type"], "ours": ours,
                     "peer": trafilatura_metadata(rec["html"], rec["url"]),
                     "sources": page.extra["meta_sources"] if page else {},
@@ -140,6 +141,20 @@ def field_rows(pages: list[dict], bootstrap: int = BOOTSTRAP, seed: int = 0) -> 
             rows.append({"field": field, "system": f"{OURS} − {PEER}", "metric": "accuracy difference",
                          "group": "all", "value": diff, "lo": lo, "hi": hi, "n": len(gold)})
         rows += _groups(field, gold)
+    return rows + coverage_rows(pages)
+
+
+def coverage_rows(pages: list[dict]) -> list[dict]:
+    """For the fields wcxb-dev has no gold for: how often ours gives one, in all and per source."""
+    rows = []
+    for field in UNSCORED:
+        found = [p for p in pages if p["ours"].get(field)]
+        rows.append(_row(field, OURS, "coverage", "all", len(found), len(pages)))
+        by_source: dict[str, int] = defaultdict(int)
+        for p in found:
+            by_source[p["sources"].get(field, "caller")] += 1
+        rows += [_row(field, OURS, "share of pages this source gave it", f"source={s}", k, len(pages))
+                 for s, k in sorted(by_source.items(), key=lambda kv: -kv[1])]
     return rows
 
 
