@@ -323,3 +323,8 @@ def test_benchmark_refuses_an_unknown_split():
     lines: list[str] = []
     assert harness.main(["labeller"], split="dev", log=lines.append) == 2
     assert lines == ["error: unknown split 'dev'; expected validation or test"]
+    lines.clear()
+    assert harness.main(["labeller"], split="train", log=lines.append) == 2  # wcxb-dev's train sites: metadata only
+    assert harness.main(["metadata"], split="dev", log=lines.append) == 2
+    assert lines == ["error: unknown split 'train'; expected validation or test",
+                     "error: unknown split 'dev'; expected validation or train"]
