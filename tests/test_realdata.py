@@ -51,7 +51,8 @@ def test_mix_skips_a_missing_source_folder_with_one_line(tmp_path):
     cfg = _mix_cfg(f"data.root={root}", "data.limit=30", "data.tasks=[topic]")
     result = build_mix(cfg, 10_000_000, log=lines.append)
     assert lines == [f"data: {root / f} not found; skipping {s}" for s, f in
-                     (("agnews", "topic-ag-news"), ("huffpost", "topic-huffpost"), ("iptc", "iptc-mediatopic"))]
+                     (("agnews", "topic-ag-news"), ("huffpost", "topic-huffpost"), ("iptc", "iptc-mediatopic"),
+                      ("masakhanews", "topic-masakhanews-eng"))]
     counts = Counter((r["source"], split) for split, rows in result.rows["topic"].items() for r in rows)
     # limit=30 caps each split by whole groups; BBC's groups are single articles but for a few duplicates
     assert {k: v for k, v in counts.items() if k[0] == "bbc"} == {("bbc", "train"): 30, ("bbc", "validation"): 30,
@@ -211,6 +212,8 @@ def test_labeller_benchmark_smoke_run_scores_every_check(tmp_path_factory):
     if (DATA / "extraction-merged").is_dir():
         merged = ("cleaneval-dev", "cleaneval-final", "cleanportaleval", "googlenews", "readability")
         body |= {f"{d} body": 2 for d in merged} | {f"{d} dump body": 1 for d in merged}
+    if (DATA / "topic-masakhanews-eng").is_dir():  # its first 3 articles are all business: accuracy, 1 recall, majority
+        body["masakhanews page topic"] = 3
     assert checks == {"bbc page topic": 3, "agnews topic": 2, "babe bias": 3, "fnc1 stance": 6, **body}, lines
     assert lines[-1].startswith("done: 1 of 1 benchmark(s)")
 

@@ -2,6 +2,9 @@
 
 - BBC News test articles written as text pages (headline line, blank line, paragraphs) through
   `Labeller.label_page` -> page topic accuracy;
+- MasakhaNEWS English validation (472 BBC articles of 2022; the folder holds no other split, so this row is
+  a validation row in every run, to choose on) as text pages through `Labeller.label_page` -> page topic
+  accuracy and each label's recall;
 - AG News test items (title + description) through `Labeller.predict(task="topic")` -> accuracy;
 - BABE test sentences through `Labeller.predict(task="bias")` -> macro-F1;
 - FNC-1 competition test, a fixed sample of pairs, through `Labeller.predict(task="stance", headline=...)`
@@ -59,7 +62,8 @@ def bbc_page(title: str, body: str) -> str:
 def _data(shared: Path, name: str, task: str) -> dict[str, pd.DataFrame] | None:
     from newslabel.data.importers.registry import IMPORTERS
 
-    folders = {"bbc": "topic-bbc-news", "agnews": "topic-ag-news", "babe": "babe", "fnc1": "fnc1"}
+    folders = {"bbc": "topic-bbc-news", "agnews": "topic-ag-news", "babe": "babe", "fnc1": "fnc1",
+               "masakhanews": "topic-masakhanews-eng"}
     root = shared / "data" / folders[name]
     if not root.is_dir():
         return None
@@ -98,6 +102,36 @@ def eval_bbc(labeller, frames, limit: int = 0, split: str = "test") -> list[dict
              _tfidf_lr(frames["train"], test["text"].tolist()), 0.0),
         _row("bbc page topic", f"majority ({majority})", "baseline", "accuracy", accuracy, gold, [majority] * len(gold), 0),
     ]
+
+
+def recall_of(label: str, gold, pred) -> float:
+    """The share of `label`'s items predicted `label` (0 where there are none).
+
+    >>> recall_of("health", ["health", "health", "sport"], ["health", "politics", "health"])
+    0.5
+    """
+    gold, pred = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
+    mine = gold == label
+    return float((pred[mine] == label).mean()) if mine.any() else 0.0
+
+
+def eval_masakhanews(labeller, frames, limit: int = 0, split: str = "test") -> list[dict]:
+    """Page topic of MasakhaNEWS's validation articles (whatever `split`: the folder holds no other)."""
+    test = frames["validation"].head(limit) if limit else frames["validation"]
+    start = time.perf_counter()
+    pred = [labeller.label_page(bbc_page(r.title, r.text.split("\n", 1)[1]), doc_id=r.doc_id)["topic"]
+            for r in test.itertuples()]
+    secs = time.perf_counter() - start
+    gold = test["label"].tolist()
+    system = "newslabel label_page"
+    rows = [_row("masakhanews page topic", system, "ours", "accuracy", accuracy, gold, pred, secs, 0.80,
+                 confusion=_confusion(gold, pred, top=10))]
+    rows += [_row("masakhanews page topic", f"{system}: {label}", "ours", "recall", partial(recall_of, label), gold,
+                  pred, 0.0, 0.65) for label in sorted(set(gold))]
+    majority = pd.Series(gold).mode()[0]
+    rows.append(_row("masakhanews page topic", f"majority ({majority})", "baseline", "accuracy", accuracy, gold,
+                     [majority] * len(gold), 0))
+    return [r | {"split": "validation"} for r in rows]
 
 
 def _predicted(labeller, frames, task: str, limit: int, split: str) -> tuple[pd.DataFrame, list[str], list[str], float]:
@@ -162,8 +196,8 @@ def _confusion(gold, pred, top: int = 6) -> str:
     return "; ".join(f"{g} -> {p}: {n}" for (g, p), n in errors.most_common(top))
 
 
-CHECKS = {"bbc": ("topic", eval_bbc), "agnews": ("topic", eval_agnews), "babe": ("bias", eval_babe),
-          "fnc1": ("stance", eval_fnc)}
+CHECKS = {"bbc": ("topic", eval_bbc), "masakhanews": ("topic", eval_masakhanews), "agnews": ("topic", eval_agnews),
+          "babe": ("bias", eval_babe), "fnc1": ("stance", eval_fnc)}
 
 
 def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print,
@@ -184,7 +218,7 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
             continue
         rows += check(labeller, frames, limit, split)
     rows += _body_checks(labeller, shared, limit, log, split)
-    rows = [r | {"split": split} for r in rows]
+    rows = [{"split": split} | r for r in rows]  # a row that says its split (MasakhaNEWS: validation) keeps it
     _log(rows, labeller, mlruns, limit, split)
     for r in rows:
         target = f"  target {r['target']:g}" if r.get("target") else ""
@@ -243,7 +277,7 @@ def _log(rows: list[dict], labeller, mlruns: Path, limit: int, split: str) -> No
     for r in rows:
         tags = {"git_commit": commit, "mlflow.source.git.commit": commit, "kind": r["kind"], "check": r["check"],
                 "model_version": labeller.model_version, "limit": str(limit), "confusion": r.get("confusion", ""),
-                "split": split, "command": command(limit, split)}
+                "split": r["split"], "command": command(limit, split)}
         with tracking.run(EXPERIMENT, mlruns, f"{r['check']}: {r['system']}", {"n": r["n"]}, tags):
             m = r["metric"]
             mlflow.log_metrics({m: r["value"], f"{m}_lo": r["lo"], f"{m}_hi": r["hi"], "seconds": r["seconds"]}

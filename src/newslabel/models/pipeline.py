@@ -1,7 +1,8 @@
 """scikit-learn pipelines for the four tasks, built from a model config.
 
 Every pipeline takes a DataFrame (the dataset's columns) and gives calibrated probabilities:
-- topic, bias: word and char TF-IDF of the passage -> a linear model;
+- topic, bias: word and char TF-IDF of the passage -> a linear model; topic with `static` settings
+  (configs/train.yaml) inside `topic.TopicHead`, which adds static embeddings of each line for long texts;
 - stance: TF-IDF of the headline and of the passage, plus pair overlap features; with
   `two_stage` (the default in configs), a relatedness model on splines of `SimilarityFeatures`
   decides `unrelated`, and the linear model picks agree / disagree / discuss among related pairs;
@@ -99,6 +100,10 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
 
         parts.append(html_part(cfg.html_features))
     pipe = Pipeline([("features", FeatureUnion(parts)), ("clf", _classifier(cfg, seed, min_class_count))])
+    if task == "topic" and task_cfg.get("static"):  # word n-grams for headlines, static embeddings for bodies
+        from newslabel.models.topic import TopicSettings, topic_head
+
+        return topic_head(pipe, TopicSettings(**task_cfg["static"]), seed)
     if task == "stance" and task_cfg.get("two_stage"):
         return TwoStageStance(pipe, seed=seed)
     if task == "role" and task_cfg.get("smoothing", "none") == "hmm":

@@ -9,7 +9,7 @@ from newslabel.data.importers.bias import import_babe, import_basil, import_mbic
 from newslabel.data.importers.common import Rows
 from newslabel.data.importers.extraction import import_extraction_merged, import_webextract, import_webextract_pages
 from newslabel.data.importers.stance import import_arc, import_fnc1
-from newslabel.data.importers.topic import import_agnews, import_bbc, import_huffpost, import_iptc
+from newslabel.data.importers.topic import import_agnews, import_bbc, import_huffpost, import_iptc, import_masakhanews
 
 IMPORTERS: dict[str, Callable[[Path], dict[str, dict[str, Rows]]]] = {
     "webextract": import_webextract,
@@ -21,6 +21,7 @@ IMPORTERS: dict[str, Callable[[Path], dict[str, dict[str, Rows]]]] = {
     "babe": import_babe,
     "huffpost": import_huffpost,
     "iptc": import_iptc,
+    "masakhanews": import_masakhanews,
     "arc": import_arc,
     "basil": import_basil,
     "mbic": import_mbic,

