@@ -62,8 +62,8 @@ def html_page_metadata(root, url: str | None = None, texts: list[str] | None = N
     found["date"] = _date(root, ld, tags, texts or [], url)
     found["author"] = _authors(root, ld, tags, texts or [])
     found["site_name"] = _first(("json-ld", ld.get("site_name")), ("meta", _tag(tags, SITE_KEYS)))
-    found["url"] = _first(("canonical", _absolute(_canonical(root), url)),
-                          ("meta", _absolute(_tag(tags, ("og:url",)), url)), ("json-ld", _absolute(ld.get("url"), url)))
+    canonical, og_url = _absolute(_canonical(root), url), _absolute(_tag(tags, ("og:url",)), url)
+    found["url"] = _first(("canonical", canonical), ("meta", og_url), ("json-ld", _absolute(ld.get("url"), url)))
     declared = root.get("lang") or root.get(_XML_LANG) or _tag(tags, LANGUAGE_KEYS)
     found["language"] = page_language(texts or [], declared)[::-1]  # (language, source) -> (source, language)
     out = {f: found[f][1] for f in FIELDS}
@@ -73,7 +73,7 @@ def html_page_metadata(root, url: str | None = None, texts: list[str] | None = N
     out["title"] = out["title"] if found["title"][0] == "h1" else strip_site_suffix(out["title"])
     # The site key's URL as the segmenter has always taken it (og:url before the canonical link), so that the
     # template features the role model learnt per site keep their keys.
-    out["site_url"] = _absolute(_tag(tags, ("og:url",)), url) or _absolute(_canonical(root), url)
+    out["site_url"] = og_url or canonical
     out["sources"] = {f: found[f][0] for f in FIELDS if found[f][0]}
     return out
 
