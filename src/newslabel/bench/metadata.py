@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import binomtest
 
 from newslabel.ingest.authors import split_names
 
@@ -37,7 +37,6 @@ FIELDS = ("title", "date", "author")
 UNSCORED = ("site_name", "url", "language")  # no gold on wcxb-dev: their coverage and sources are reported
 OURS, PEER = "newslabel (read_page)", "trafilatura extract_metadata"
 BOOTSTRAP = 1000  # resamples of the paired interval (the harness passes configs/benchmark.yaml's `bootstrap`)
-Z95 = 1.959964
 
 
 def _fold(text: str | None) -> str:
@@ -60,12 +59,11 @@ def right(field: str, gold, value) -> bool:
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
-    """The 95% Wilson score interval of k successes in n."""
+    """The 95% Wilson score interval of k successes in n (scipy's); NaN for none."""
     if n == 0:
         return float("nan"), float("nan")
-    p, z2 = k / n, Z95 ** 2
-    centre, half = (p + z2 / (2 * n)) / (1 + z2 / n), Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)  # the clamp only drops rounding below 0 / above 1
+    ci = binomtest(k, n).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def paired_interval(a: list[bool], b: list[bool], n: int = BOOTSTRAP, seed: int = 0) -> tuple[float, float]:

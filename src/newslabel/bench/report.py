@@ -52,8 +52,8 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
     "labeller": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "n", ".0f"),
                  ("seconds", "s (whole check)", ".1f")],
     "metadata": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "pages", ".0f")],
-    "metadata_train": [("value", "value", ".3f"), ("value_ci", "95% CI", ""), ("n", "pages", ".0f")],
 }
+COLUMNS["metadata_train"] = COLUMNS["metadata"]  # the same benchmark on wcxb-dev's train sites
 KIND_ORDER = {"ours": 0, "peer": 1, "baseline": 2, "published": 3}
 CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci",
               "value_ci")  # rendered from <m>_ci_low/_high
