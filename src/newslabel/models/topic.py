@@ -37,7 +37,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 
 from newslabel.models.inputs import strings
-from newslabel.models.static_embed import StaticEmbedding
+from newslabel.models.static_embed import MAX_TOKENS, SIF, StaticEmbedding
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ class TopicSettings:
 
     vectors: str = ""  # the distilled vectors' .npz (made once if missing)
     C: float = 1.0  # the line model's inverse regularisation
-    sif: float = 1e-4  # token weights a / (a + p)
-    max_tokens: int = 256  # tokens read a line
+    sif: float = SIF  # token weights a / (a + p)
+    max_tokens: int = MAX_TOKENS  # tokens read a line
     mix_tokens: float = 100.0  # the lines' share of a text of n tokens: n / (n + mix_tokens)
     source_weights: dict = field(default_factory=lambda: {"bbc": 2.0, "agnews": 1.0, "huffpost": 1.0, "iptc": 0.5})
 
@@ -55,7 +55,7 @@ class TopicSettings:
 class FixedEmbedding(StaticEmbedding):
     """A `StaticEmbedding` from vectors and a tokenizer at hand instead of an .npz (tests, doctests)."""
 
-    def __init__(self, arrays=None, tokenizer: str = "", sif: float = 1e-4, max_tokens: int = 256):
+    def __init__(self, arrays=None, tokenizer: str = "", sif: float = SIF, max_tokens: int = MAX_TOKENS):
         super().__init__("", sif, max_tokens)
         self.arrays = arrays
         self.tokenizer = tokenizer
@@ -95,8 +95,8 @@ def source_weights(doc_ids: list[str], owner: np.ndarray, weights: dict) -> np.n
 class TopicHead(BaseEstimator, ClassifierMixin):
     """Topic probabilities from `words` (any classifier of the text frame) and the line model (module docstring)."""
 
-    def __init__(self, words=None, embedding=None, C: float = 1.0, mix_tokens: float = 100.0,
-                 source_weights: dict | None = None, seed: int = 0):
+    def __init__(self, words=None, embedding=None, C: float = TopicSettings.C,
+                 mix_tokens: float = TopicSettings.mix_tokens, source_weights: dict | None = None, seed: int = 0):
         self.words = words
         self.embedding = embedding
         self.C = C
