@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from newslabel.ingest.text import normalise_space
+
 MAX_NAME_WORDS = 6  # a longer "name" is a sentence or a bio
 MAX_NAME_CHARS = 80
 _CREDIT = re.compile(r"^(?:(?:written|authored|posted|words|reporting|story|text|photos?|published)\s+by|by|"
@@ -49,7 +51,7 @@ def split_names(value: str) -> list[str]:
     >>> split_names("By ADA QUILL & Bo Lark | Staff Writer")
     ['Ada Quill', 'Bo Lark']
     """
-    value = " ".join(value.split())
+    value = normalise_space(value)
     if _NOT_AUTHOR.match(value):
         return []
     value = _CREDIT.sub("", value).strip(" :-–—")

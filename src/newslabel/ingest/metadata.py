@@ -58,14 +58,15 @@ def text_metadata(lines: list[str]) -> tuple[str | None, str | None, str | None]
     return title, source, when
 
 
-def text_authors(lines: list[str]) -> list[str]:
-    """The names of the first author line ("By ...", "Written by ...") near the top of a dump; [] without one.
+def text_authors(lines: list[str], window: int = TITLE_SEARCH_WINDOW, max_words: int = MAX_BYLINE_WORDS) -> list[str]:
+    """The names of the first author line ("By ...", "Written by ...") in the first `window` lines, a line of at most
+    `max_words` words that is not a "Source:" credit; [] without one.
 
     >>> text_authors(["Menu", "Seawall repairs approved", "By Ada Quill and Bo Lark | Norvale Post | 4 Nov 2025"])
     ['Ada Quill', 'Bo Lark']
     """
-    for line in lines[:TITLE_SEARCH_WINDOW]:
-        if AUTHOR_LINE.match(line) and not line.lower().startswith("source:") and len(line.split()) <= MAX_BYLINE_WORDS:
+    for line in lines[:window]:
+        if AUTHOR_LINE.match(line) and not line.lower().startswith("source:") and len(line.split()) <= max_words:
             names = clean_authors([line])
             if names:
                 return names

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlparse
 
 from newslabel.ingest.authors import clean_authors, last_first
 from newslabel.ingest.language import page_language
-from newslabel.ingest.metadata import AUTHOR_LINE, parse_date
+from newslabel.ingest.metadata import parse_date, text_authors
 from newslabel.ingest.structured import byline_texts, itemprop_values, jsonld_article, meta_tags
 from newslabel.ingest.text import normalise_space
 
@@ -98,8 +98,7 @@ def _authors(root, ld: dict, tags: dict, texts: list[str]) -> tuple:
                    ("meta", next((a for k in AUTHOR_KEYS if (a := clean_authors(_names_of(k, tags.get(k, []))))), [])),
                    ("microdata", lambda: clean_authors(itemprop_values(root, "author")[:1])),
                    ("byline", lambda: next((a for t in byline_texts(root) if (a := clean_authors([t]))), [])),
-                   ("byline", lambda: next((a for t in texts[:BYLINE_WINDOW] if AUTHOR_LINE.match(t)
-                                            and len(t.split()) <= MAX_BYLINE_WORDS and (a := clean_authors([t]))), [])))
+                   ("byline", lambda: text_authors(texts, BYLINE_WINDOW, MAX_BYLINE_WORDS)))
     return found
 
 

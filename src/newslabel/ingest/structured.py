@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import re
 
+from newslabel.ingest.text import normalise_space
+
 # schema.org types whose datePublished/author are an article's (lower-cased, prefix and namespace dropped).
 ARTICLE_TYPES = frozenset(
     "article newsarticle blogposting reportagenewsarticle analysisnewsarticle opinionnewsarticle reviewnewsarticle "
@@ -128,7 +130,7 @@ def _text(value) -> str | None:
         value = next((v for v in value if isinstance(v, str)), None)
     if isinstance(value, dict):
         value = value.get("@value") or value.get("@id")
-    return " ".join(value.split()) or None if isinstance(value, str) else None
+    return normalise_space(value) or None if isinstance(value, str) else None
 
 
 def meta_tags(root) -> dict[str, list[str]]:
@@ -141,7 +143,7 @@ def meta_tags(root) -> dict[str, list[str]]:
     """
     out: dict[str, list[str]] = {}
     for el in root.iter("meta"):
-        content = " ".join((el.get("content") or "").split())
+        content = normalise_space(el.get("content") or "")
         key = el.get("property") or el.get("name") or el.get("itemprop")
         if content and key:
             out.setdefault(key.strip().lower(), []).append(content)
@@ -162,7 +164,7 @@ def itemprop_values(root, prop: str) -> list[str]:
             continue  # read by meta_tags
         named = el.xpath('.//*[@itemprop="name"]')
         value = el.get("datetime") or el.get("content") or (named[0] if named else el).text_content()
-        value = " ".join(value.split())
+        value = normalise_space(value)
         if value:
             out.append(value)
     return out
@@ -179,7 +181,7 @@ def byline_texts(root) -> list[str]:
     a byline), in page order: candidates for `authors.clean_authors`, which drops what is not a name."""
     out = []
     for el in root.xpath(BYLINE_XPATH)[:MAX_BYLINE_ELEMENTS]:
-        text = " ".join(el.text_content().split())
+        text = normalise_space(el.text_content())
         if text:
             out.append(text)
     return out
