@@ -31,6 +31,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 # The MLflow UI on the store `make train` writes (tests/test_ui.py points UI_MLRUNS and UI_PORT elsewhere).
 UI_MLRUNS ?= mlruns
