@@ -194,9 +194,9 @@ def test_trafilatura_precision_and_heuristic_match_the_readme_on_test():
 SMOKE_LIMIT = {"webextract": 2, "bbc": 4, "agnews": 4, "fnc1": 4, "babe": 4}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return tmp_path_factory.mktemp("bench")
+@pytest.fixture
+def store(tmp_path):
+    return tmp_path
 
 
 @pytest.mark.parametrize("name", harness.BENCHMARKS)
