@@ -5,7 +5,8 @@ it (`trained_store`, `retrained_store`), and one that trains or logs does so int
 
 The trainings, each once a session on fixture-sized data (each public source capped at _trained.LIMIT rows a
 split): `trained`, the real configs' four tasks, and `retrained`, a copy of its store where bias is trained
-twice more (model.C=1 forced champion, then the same again).
+twice more (model.C=1 forced champion, then the same again). A test that needs a training (these, or
+test_transformer's `tuned`) is marked `slow`, so `make check` leaves it out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from _trained import REPO, RETRAIN, STATIC, Trained, overrides, store_copy
 REPO_ROOT = REPO
 SHARED_DIR = REPO_ROOT.parent / "shared"
 SEED_NAME = "000_0eff458de775143f"
+
+
+TRAININGS = {"trained", "retrained", "tuned"}  # the fixtures that train
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if TRAININGS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -199,6 +199,7 @@ def store(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", harness.BENCHMARKS)
 def test_smoke_run(name, store):
     folder = harness.load_config().benchmarks[name].folder
@@ -256,6 +257,7 @@ def test_unknown_benchmark_is_an_error():
 
 
 # -- the GPU-machine figures (benchmarks/device_minilm.py), run here on CPU with two steps ----------
+@pytest.mark.slow
 def test_device_minilm_prepare_run_log(tmp_path):
     need("babe")
     import pandas as pd
@@ -301,6 +303,7 @@ def test_device_minilm_prepare_run_log(tmp_path):
     assert "### babe on a GPU machine" in text and "Target (set for the 2-core machine, shown for comparison)" in text
 
 
+@pytest.mark.slow
 def test_webextract_text_model_meets_the_seed_acceptance(shared_dir):
     """The role model of the webextract text-in row, trained as the harness trains it, labels the seed page."""
     need("webextract")
