@@ -1,4 +1,5 @@
-# The two set-up commands: `make train` and `make test`. Both create .venv on first use.
+# The two set-up commands: `make train` and `make test`. Both create .venv on first use; `make check` is the
+# quick tier (the tests not marked slow).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,14 +11,14 @@ export TOKENIZERS_PARALLELISM := false
 export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR := false
 export HF_DATASETS_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: venv train test dataset lint ui serve clean
+.PHONY: venv train test check dataset lint ui serve clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[transformer,peers,dev]"
+	$(PY) -m pip install --quiet -e ".[transformer,peers,spark,dev]"
 	touch $(STAMP)
 
 train: $(STAMP)
@@ -29,8 +30,12 @@ dataset: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+check: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 # The MLflow UI on the store `make train` writes (tests/test_ui.py points UI_MLRUNS and UI_PORT elsewhere).
 UI_MLRUNS ?= mlruns

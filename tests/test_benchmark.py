@@ -194,19 +194,15 @@ def test_trafilatura_precision_and_heuristic_match_the_readme_on_test():
 SMOKE_LIMIT = {"webextract": 2, "bbc": 4, "agnews": 4, "fnc1": 4, "babe": 4}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return tmp_path_factory.mktemp("bench")
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("name", harness.BENCHMARKS)
-def test_smoke_run(name, store):
+def test_smoke_run(name, tmp_path):
     folder = harness.load_config().benchmarks[name].folder
     need(folder)
     import mlflow
     from mlflow import MlflowClient
 
-    mlruns, docs, lines = store / "mlruns", store / "benchmarks.md", []
+    mlruns, docs, lines = tmp_path / "mlruns", tmp_path / "benchmarks.md", []
     code = harness.main([name], limit=SMOKE_LIMIT[name], shared=DATA.parent, mlruns=mlruns, docs=docs,
                           log=lines.append)
     assert code == 0, lines
@@ -234,7 +230,7 @@ def test_smoke_run(name, store):
     assert "- Errors of newslabel" in text and "(gold→predicted)" in text
     assert "do not edit by hand" in text
     # A smoke run writes its result file beside the docs it was given, never into benchmarks/results.
-    result = json.loads((store / "results" / f"{name}.json").read_text(encoding="utf-8"))
+    result = json.loads((tmp_path / "results" / f"{name}.json").read_text(encoding="utf-8"))
     assert result["benchmark"] == name and result["run"]["limit"] == str(SMOKE_LIMIT[name])
     assert len(result["git_commit"]) >= 40 and result["machine"]["cores"] == str(os.cpu_count())
 
@@ -256,6 +252,7 @@ def test_unknown_benchmark_is_an_error():
 
 
 # -- the GPU-machine figures (benchmarks/device_minilm.py), run here on CPU with two steps ----------
+@pytest.mark.slow
 def test_device_minilm_prepare_run_log(tmp_path):
     need("babe")
     import pandas as pd
@@ -301,6 +298,7 @@ def test_device_minilm_prepare_run_log(tmp_path):
     assert "### babe on a GPU machine" in text and "Target (set for the 2-core machine, shown for comparison)" in text
 
 
+@pytest.mark.slow
 def test_webextract_text_model_meets_the_seed_acceptance(shared_dir):
     """The role model of the webextract text-in row, trained as the harness trains it, labels the seed page."""
     need("webextract")

@@ -92,7 +92,7 @@ def test_trafilatura_runs_only_in_the_modes_asked_for():
         html_part({"trafilatura_modes": ["precise"]})
 
 
-def test_the_comment_column_marks_the_readers_comments_after_the_article_and_old_models_go_without_it():
+def test_the_comment_column_marks_the_readers_comments_after_the_article():
     lines = ["Comments (2)", "Storm hits the coast", BODY, "Comments", "I live there and it was far worse than this.",
              "Posted by: Ann | 4 May 2026", "Related Articles", "Ferry fares rise"]
     page = _pages(("d", "s", lines))
@@ -101,8 +101,6 @@ def test_the_comment_column_marks_the_readers_comments_after_the_article_and_old
     # The header before the article links to the comments; the zone runs from "Comments" to "Related Articles".
     assert F.shape[1] == plain.transform(page).shape[1] + 1
     assert F[:, -1].tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
-    del plain.comments  # a RoleContext saved before the option existed
-    assert plain.transform(page).shape[1] == F.shape[1] - 1
 
 
 def test_vectorisers_sharing_a_page_analysis_give_their_own_matrices():

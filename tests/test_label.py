@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _trained import REPO, trained_sample
+from _trained import REPO
 
 from newslabel.bench.procs import alive, children
 from newslabel.predict.batch import read_progress
@@ -23,8 +23,8 @@ ARTICLE_FIELDS = {"doc_id", "source_path", "title", "source", "date", "author", 
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return trained_sample(tmp_path_factory).mlruns
+def store(trained):
+    return trained.mlruns
 
 
 def run_label(store: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:

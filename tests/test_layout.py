@@ -1,5 +1,5 @@
-"""The package's layout holds: each stage imports only from its own stage or the ones below it, no import cycle
-(module-level and function-level imports both counted), modules under 400 lines, functions under 50.
+"""The package's layout holds: the stages import in the pipeline's order with no import cycle (import-linter's
+contracts in pyproject.toml, checked here by `lint-imports`), modules under 400 lines, functions under 50.
 
 The stages, bottom to top (see src/newslabel/__init__.py):
 core (config, errors, hashing, scoring, types, version) -> ingest -> labels -> data -> models -> tracking -> training -> predict
@@ -9,97 +9,39 @@ core (config, errors, hashing, scoring, types, version) -> ingest -> labels -> d
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "newslabel"
-LAYERS = [("config", "errors", "hashing", "scoring", "types", "version"), ("ingest",), ("labels",), ("data",), ("models",), ("tracking",),
-          ("training",), ("predict",), ("serve", "bench"), ("cli", "")]
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "src" / "newslabel"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 50
 # Longer on purpose, each one step a reader follows top to bottom (splitting it would scatter one procedure).
 LONG_FUNCTIONS = {
     "cli/label.py::main": "the typer signature: one line an option; the body is 28 lines",
 }
+CONTRACTS = 2  # pyproject.toml's [[tool.importlinter.contracts]]: the layers and acyclic_siblings
 
 
-def modules() -> dict[str, Path]:
-    out = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-    return out
+def lint_imports(cwd: Path, src: Path) -> subprocess.CompletedProcess:
+    """`lint-imports` (import-linter, the dev extra) on the newslabel package under `src`, with the contracts of
+    `cwd`'s pyproject.toml."""
+    pytest.importorskip("importlinter")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    code = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+    return subprocess.run([sys.executable, "-c", code, "--no-cache"], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
 
 
-def imports(name: str, path: Path, known: set[str]) -> set[str]:
-    """The package modules `name` imports, wherever the import statement is (module level or in a function)."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                up = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(up + ([node.module] if node.module else []))
-            for alias in node.names:
-                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-    return {m for m in found if m in known and m != name}
-
-
-def graph() -> dict[str, set[str]]:
-    mods = modules()
-    return {name: imports(name, path, set(mods)) for name, path in mods.items()}
-
-
-def layer(name: str) -> int:
-    stage = name.split(".")[1] if "." in name else ""
-    return next(i for i, names in enumerate(LAYERS) if stage in names)
-
-
-def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan).
-
-    >>> cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}})
-    [['a', 'b']]
-    """
-    index, low, stack, on, out = {}, {}, [], set(), []
-
-    def visit(v):
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in edges[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while not comp or comp[-1] != v:
-                comp.append(stack.pop())
-                on.discard(comp[-1])
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
-    for v in sorted(edges):
-        if v not in index:
-            visit(v)
-    return out
-
-
-def test_every_module_belongs_to_a_stage():
-    assert all(layer(name) >= 0 for name in modules())
-
-
-def test_no_import_reaches_up_a_stage():
-    upward = sorted(f"{a} -> {b}" for a, targets in graph().items() for b in targets if layer(b) > layer(a))
-    assert upward == []
-
-
-def test_no_import_cycle():
-    assert cycles(graph()) == []
+def test_import_contracts_are_kept():
+    res = lint_imports(REPO, PACKAGE.parent)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert f"Contracts: {CONTRACTS} kept, 0 broken." in res.stdout
 
 
 def test_modules_and_functions_fit_on_a_screen():
@@ -116,6 +58,14 @@ def test_modules_and_functions_fit_on_a_screen():
     assert (long_modules, long_functions) == ([], [])
 
 
-def test_the_checker_sees_function_level_imports(tmp_path):
-    (tmp_path / "a.py").write_text("def f():\n    from pkg import b\n")
-    assert imports("pkg.a", tmp_path / "a.py", {"pkg.a", "pkg.b"}) == {"pkg.b"}
+
+def test_an_upward_function_level_import_breaks_the_contracts(tmp_path):
+    """The contracts see an import inside a function: models reaching up to training is reported, by line."""
+    (tmp_path / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    pkg = tmp_path / "src"
+    shutil.copytree(PACKAGE, pkg / "newslabel", ignore=shutil.ignore_patterns("__pycache__"))
+    (pkg / "newslabel" / "models" / "zz_up.py").write_text("def f():\n    from newslabel.training import fit\n")
+    res = lint_imports(tmp_path, pkg)
+    assert res.returncode == 1
+    assert "newslabel.models is not allowed to import newslabel.training" in res.stdout
+    assert "newslabel.models.zz_up -> newslabel.training.fit (l.2)" in res.stdout

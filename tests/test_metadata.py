@@ -138,15 +138,10 @@ def test_author_names_are_cleaned():
 
 # -- the outputs that carry the page fields ------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def labeller(tmp_path_factory):
-    from _trained import trained_sample
-
+def labeller(trained):
     from newslabel.predict.load import load_labeller
-    from newslabel.tracking import store as tracking
 
-    mlruns = trained_sample(tmp_path_factory).mlruns
-    tracking.configure(mlruns)
-    return load_labeller(mlruns=mlruns)
+    return load_labeller(mlruns=trained.mlruns)
 
 
 def test_label_page_and_pyfunc_rows_carry_the_page_fields(labeller):

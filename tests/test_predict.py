@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _trained import body_scores, seed_gold, trained_sample
+from _trained import body_scores, seed_gold
 
 from newslabel import load_labeller
 from newslabel.errors import ModelLoadError
@@ -19,9 +19,8 @@ FIELDS = {"doc_id", "source_path", "index", "line", "text", "role", "role_score"
 
 
 @pytest.fixture(scope="module")
-def labeller(tmp_path_factory):
-    t = trained_sample(tmp_path_factory)
-    return load_labeller(mlruns=t.mlruns)
+def labeller(trained):
+    return load_labeller(mlruns=trained.mlruns)
 
 
 def test_seed_page_acceptance(labeller):
@@ -76,10 +75,9 @@ def test_predict_bare_passages(labeller):
         labeller.predict(["x"], task="sentiment")
 
 
-def test_unknown_model_uri_is_one_clear_line(tmp_path_factory):
-    t = trained_sample(tmp_path_factory)
+def test_unknown_model_uri_is_one_clear_line(trained):
     with pytest.raises(ModelLoadError) as exc:
-        load_labeller("models:/no-such-model@champion", mlruns=t.mlruns)
+        load_labeller("models:/no-such-model@champion", mlruns=trained.mlruns)
     assert str(exc.value).startswith("models:/no-such-model@champion: cannot load model (")
     assert "\n" not in str(exc.value)
 
@@ -131,14 +129,13 @@ def test_every_fixture_page_dumps_to_json(labeller, fixtures_dir, repo_root):
         "title", "byline", "body", "related", "promo", "chrome"}
 
 
-def test_test_split_labelled_as_one_batch_equals_page_by_page(labeller, tmp_path_factory):
+def test_test_split_labelled_as_one_batch_equals_page_by_page(labeller, trained):
     """Evaluation predicts a split at once, label_page one page at a time: the role labels must not differ."""
     import numpy as np
 
     from newslabel.training.fit import frames, inputs
 
-    t = trained_sample(tmp_path_factory)
-    data, _, _ = frames("role", t.cfg)
+    data, _, _ = frames("role", trained.cfg)
     X = inputs(data["test"])
     model = labeller.models["role"]
     batch = model.predict_proba(X)

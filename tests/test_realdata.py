@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from _trained import seed_gold, trained_sample
+from _trained import seed_gold
 
 from newslabel.config import compose
 from newslabel.data.sources import build_mix
@@ -123,10 +123,10 @@ def test_teaser_stories_on_the_seed_gold_roles():
 
 # -- the labeller trained on the (capped) mix, as the test session trains it ---------------------------
 @pytest.fixture(scope="module")
-def labeller(tmp_path_factory):
+def labeller(trained):
     from newslabel import load_labeller
 
-    return load_labeller(mlruns=trained_sample(tmp_path_factory).mlruns)
+    return load_labeller(mlruns=trained.mlruns)
 
 
 def test_fixture_page_labels_where_they_mean_something(labeller):
@@ -196,14 +196,14 @@ def test_basil_and_mbic_counts_match_their_readme():
     assert Counter(r["label"] for s in mbic.values() for r in s) == {"biased": 1018, "neutral": 533}
 
 
-def test_labeller_benchmark_smoke_run_scores_every_check(tmp_path_factory):
+def test_labeller_benchmark_smoke_run_scores_every_check(trained_copy):
     """`newslabel benchmark labeller --limit 3`: each check through the user's calls, logged, counted as run."""
     if not all((DATA / d).is_dir() for d in ("topic-bbc-news", "topic-ag-news", "babe", "fnc1")):
         pytest.skip("the labeller checks' data is not under ../shared/data")
     from newslabel.bench import harness
 
     lines = []
-    assert harness.main(["labeller"], limit=3, shared=SHARED, mlruns=trained_sample(tmp_path_factory).mlruns,
+    assert harness.main(["labeller"], limit=3, shared=SHARED, mlruns=trained_copy,
                         log=lines.append) == 0
     checks = Counter(line.split("  ")[0] for line in lines if " n=" in line)
     body = {}  # ours and trafilatura on webextract and each extraction-merged dataset's test pages; ours on dumps
@@ -218,16 +218,14 @@ def test_labeller_benchmark_smoke_run_scores_every_check(tmp_path_factory):
     assert lines[-1].startswith("done: 1 of 1 benchmark(s)")
 
 
-def test_sample_stance_is_trained_with_the_headline_the_labeller_reads(tmp_path_factory, labeller):
+def test_sample_stance_is_trained_with_the_headline_the_labeller_reads(trained_store, labeller):
     """The training's headline for a sample page is the labeller's `title` for that file (as `newslabel label`
     reads it: its path gives the site), from the role champion's roles."""
     from mlflow import MlflowClient
 
-    from newslabel.tracking import store as tracking
     from newslabel.training.headlines import predicted_headlines, sample_pages
 
-    t = trained_sample(tmp_path_factory)
-    tracking.configure(t.mlruns)
+    t = trained_store
     exp = MlflowClient().get_experiment_by_name("newslabel-train")
     (run,) = MlflowClient().search_runs([exp.experiment_id], "tags.task = 'stance'")
     assert run.data.tags["sample_headlines_from"] == "models:/newslabel-role/1"

@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from _trained import REPO, seed_gold, trained_sample
+from _trained import REPO, seed_gold
 
 from newslabel.serve.http import DeadlineExceeded, label_pages
 from newslabel.serve.pyfunc import OUTPUT_COLUMNS
@@ -69,8 +69,8 @@ def raw_post(port: int, body: bytes) -> tuple[int, bytes]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    store = trained_sample(tmp_path_factory).mlruns
+def server(trained):
+    store = trained.mlruns
     port = free_port()
     env = {**os.environ, "NEWSLABEL_MLRUNS": str(store.resolve()), "MLFLOW_DISABLE_TELEMETRY": "true"}
     # No PATH change: the server must not depend on an activated venv (mlflow models serve exited 127 without one).

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _trained import REPO, trained_sample
+from _trained import REPO
 
 SNAPSHOT = REPO / "tests" / "fixtures" / "snapshot" / "labels.json"
 SEED = REPO.parent / "shared" / "seeds" / "000_0eff458de775143f.txt"
@@ -56,12 +56,12 @@ def dump(snapshot: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def labelled(tmp_path_factory) -> dict:
+def labelled(trained) -> dict:
     """{page key: (its labels, the labeller's output, the (task, text) of its near-tie decisions)}."""
     import newslabel.predict.labeller as labeller_module
     from newslabel import load_labeller
 
-    labeller = load_labeller(mlruns=trained_sample(tmp_path_factory).mlruns)
+    labeller = load_labeller(mlruns=trained.mlruns)
     decide, ties = labeller_module.decide, set()
 
     def recording_decide(model, frame):

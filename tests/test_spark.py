@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _trained import REPO, trained_sample
+from _trained import REPO
 
 from newslabel.serve.spark import spark_problem
 from newslabel.types import PAGE_FIELDS, PASSAGE_FIELDS
@@ -42,8 +42,8 @@ def _generator():
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    return trained_sample(tmp_path_factory).mlruns
+def store(trained) -> Path:
+    return trained.mlruns
 
 
 def label(store: Path, *args: str) -> subprocess.CompletedProcess:

@@ -5,21 +5,17 @@ from __future__ import annotations
 import mlflow
 import numpy as np
 import pytest
-from _trained import overrides, store_copy, trained_sample
 from mlflow import MlflowClient
 
 from newslabel.config import compose
 from newslabel.tracking import model_files
-from newslabel.tracking import store as tracking
 
 TASKS = ("role", "topic", "stance", "bias")
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    t = trained_sample(tmp_path_factory)
-    tracking.configure(t.mlruns)
-    return t
+@pytest.fixture
+def trained(trained_store):
+    return trained_store
 
 
 def child_run(task: str):
@@ -60,9 +56,10 @@ def test_train_returns_metrics_for_every_task(trained):
 
 def test_store_lives_under_mlruns(trained):
     assert (trained.mlruns / "mlflow.db").is_file()
-    assert mlflow.get_tracking_uri() == f"sqlite:///{trained.mlruns.resolve() / 'mlflow.db'}"
     exp = mlflow.get_experiment_by_name("newslabel-train")
     assert exp.artifact_location == (trained.mlruns.resolve() / "artifacts" / "newslabel-train").as_uri()
+    runs = MlflowClient().search_runs([exp.experiment_id])
+    assert len(runs) == 5 and {r.info.artifact_uri.rsplit("/", 2)[0] for r in runs} == {exp.artifact_location}
     assert mlflow.get_experiment_by_name("newslabel-role") is None  # children live beside their parent
 
 
@@ -70,7 +67,7 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
     client = MlflowClient()
     parent = client.search_runs([mlflow.get_experiment_by_name("newslabel-train").experiment_id],
                                 "tags.tasks = 'role,topic,stance,bias'")[0]
-    data = trained.cfg.data.name
+    data, model = trained.cfg.data.name, trained.cfg.model
     assert parent.info.run_name.startswith(f"train role+topic+stance+bias · logreg · {data} · defaults · ")
     labels = {"role": ["title", "byline", "body", "related", "promo", "chrome"], "stance": ["agree", "disagree",
               "discuss", "unrelated"], "bias": ["biased", "neutral"]}
@@ -78,11 +75,14 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
         run = child_run(task)
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert run.info.run_name == f"{task} · logreg · {data} · {run.data.tags['config_digest']}"
-        assert run.data.params == {"data.name": data, "model.name": "logreg", "model.kind": "sklearn", "model.C": "4.0",
-                                   "model.class_weight": "balanced", "model.calibration": "sigmoid", "seed": "42",
+        # the config's key params (tracking.key_params), as the config says them
+        assert run.data.params == {"data.name": data, "model.name": model.name, "model.kind": model.kind,
+                                   "model.C": str(model.C), "model.class_weight": str(model.class_weight),
+                                   "model.calibration": str(model.calibration), "seed": str(trained.cfg.seed),
                                    "task": task}
         config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
-        assert "smoothing: hmm" in config and "hmm_prior_power: 1.0" in config
+        role = trained.cfg.tasks.role
+        assert f"smoothing: {role.smoothing}" in config and f"hmm_prior_power: {role.hmm_prior_power}" in config
         assert run.data.tags["git_commit"] == run.data.tags["mlflow.source.git.commit"]
         for split in ("test", "val"):
             assert {f"{split}_accuracy", f"{split}_macro_f1"} <= set(run.data.metrics)
@@ -98,8 +98,8 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
         card = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/dataset/README.md")
         assert card.startswith(f"# newslabel dataset: {task} from {data}")
         note = run.data.tags["mlflow.note.content"]
-        assert note.startswith(f"**{task}** classifier `logreg` (C=4.0, class_weight=balanced, calibration=sigmoid)"
-                               f", trained on data `{data}`")
+        assert note.startswith(f"**{task}** classifier `{model.name}` (C={model.C}, class_weight={model.class_weight}, "
+                               f"calibration={model.calibration}), trained on data `{data}`")
         assert "Against the champion: no champion yet: this run's model is now the champion." in note
     assert "test_body_f1" in child_run("role").data.metrics
 
@@ -161,21 +161,6 @@ def test_champion_rule_compares_with_the_champion_on_validation(trained):
     other = decide(val["label"].to_numpy(), digest="another-digest")
     assert (other.promoted, other.decision) == (False, "not comparable")
     assert str(MlflowClient().get_model_version_by_alias("newslabel-bias", "champion").version) == "1"
-
-
-def test_training_is_deterministic(trained, tmp_path, tmp_path_factory):
-    from newslabel.training.run import train
-
-    # Stance again, in a copy of the store: it reads the sample headlines through the same role champion
-    # (training.headlines). The role model's own retraining is pinned by tests/test_snapshot.py, whose labels
-    # were written by another training run.
-    mlruns = store_copy(trained, tmp_path_factory, "again")
-    cfg = compose("train", overrides(tmp_path, "task.names=[stance]", f"paths.processed={trained.processed}",
-                                     f"paths.mlruns={mlruns}"))
-    again = train(cfg)["stance"]
-    for key in ("test_accuracy", "test_macro_f1", "val_macro_f1"):
-        assert again[key] == trained.results["stance"][key]
-    tracking.configure(trained.mlruns)
 
 
 def test_sweep_override_composes(tmp_path):

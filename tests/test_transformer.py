@@ -13,7 +13,6 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from _trained import overrides
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -93,24 +92,25 @@ TUNED = ("role", "stance", "bias")  # fine-tuned; topic is a scikit-learn model,
 
 
 @pytest.fixture(scope="module")
-def tuned(tmp_path_factory):
+def tuned(tmp_path_factory, train_config):
     """topic by scikit-learn, then role, stance and bias fine-tuned, all four bundled as the `newslabel` pyfunc."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    from newslabel.config import compose
     from newslabel.tracking import registry
+    from newslabel.tracking import store as tracking
     from newslabel.training.run import train
 
     tmp = tmp_path_factory.mktemp("transformer")
     write_tiny_datasets(tmp / "processed")
-    train(compose("train", overrides(tmp, "data=folder", "task=topic", "model=logreg")))
-    results = train(compose("train", overrides(tmp, "data=folder", f"task.names=[{','.join(TUNED)}]", *TINY)))
+    train(train_config(tmp, "data=folder", "task=topic", "model=logreg"))
+    results = train(train_config(tmp, "data=folder", f"task.names=[{','.join(TUNED)}]", *TINY))
+    tracking.configure(tmp / "mlruns")
     results["labeller"] = dict(zip(("registered_version", "promotion_reason"), registry.publish_labeller()))
     return results, tmp / "mlruns"
 
 
 @pytest.fixture
 def store(tuned):
-    """The fine-tuned store, as MLflow's current one (other test modules point MLflow elsewhere)."""
+    """The fine-tuned store, MLflow's current one for this test."""
     from newslabel.tracking import store as tracking
 
     tracking.configure(tuned[1])
@@ -234,8 +234,9 @@ def test_config_dispatches_to_the_transformer_with_per_task_settings():
     cfg = compose("train", ["model=minilm", "task=stance"])
     model = build_pipeline("stance", cfg.model, {}, cfg.seed)
     assert isinstance(model, TransformerClassifier) and model.uses_eval_set
-    s = model.settings
-    assert (s.task, s.max_length, s.max_steps, s.seed) == ("stance", 64, 300, cfg.seed)
+    s, own = model.settings, cfg.model.per_task.stance  # per_task.stance's values win over the top level's
+    assert (s.task, s.max_length, s.max_steps, s.seed) == ("stance", own.max_length, own.max_steps, cfg.seed)
+    assert (own.max_length, own.max_steps) != (cfg.model.max_length, cfg.model.max_steps)
     assert build_pipeline("bias", cfg.model, {}, 7).settings.max_length == cfg.model.max_length
     full = compose("train", ["model=minilm_full"])
     assert full.model.kind == "transformer" and full.model.max_steps == -1 and full.model.train_subset == 0

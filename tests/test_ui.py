@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from _trained import REPO, overrides, store_copy, trained_sample
+from _trained import REPO, RETRAIN
 
 TASKS = ("role", "topic", "stance", "bias")
 README_METRICS = {"test_macro_f1", "test_accuracy", "val_macro_f1"}  # all tasks; role and stance add their own
@@ -31,18 +31,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A copy of the shared training's store plus one more bias run with another C (not registered)."""
-    from newslabel.config import compose
-    from newslabel.tracking import store as tracking
-    from newslabel.training.run import train
-
-    trained = trained_sample(tmp_path_factory)
-    tmp = store_copy(trained, tmp_path_factory, "ui").parent
-    extra = ["task=bias", "model.C=10", "tracking.register=false"]
-    train(compose("train", overrides(tmp, f"paths.processed={trained.processed}", *extra)), extra)
-    tracking.configure(trained.mlruns)  # the other test modules' store stays MLflow's current one
-    return tmp / "mlruns", trained.cfg.data.name
+def store(trained, retrained):
+    """conftest's `retrained` store: the shared training's runs plus two bias runs with another C."""
+    return retrained[2], trained.cfg.data.name
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +107,7 @@ def test_task_runs_nest_under_their_parent_in_the_same_experiment(runs):
     by_id = {r["info"]["run_id"]: r for r in found}
     parents = [r for r in found if "mlflow.parentRunId" not in tags(r["data"])]
     children = [r for r in found if "mlflow.parentRunId" in tags(r["data"])]
-    assert len(parents) == 2 and len(children) == 5  # the shared training (4 tasks) and the extra bias run
+    assert len(parents) == 3 and len(children) == 6  # the shared training (4 tasks) and the two bias runs
     for child in children:
         assert tags(child["data"])["mlflow.parentRunId"] in by_id  # the parent is in this experiment
     full = next(p for p in parents if tags(p["data"])["tasks"] == "role,topic,stance,bias")
@@ -129,16 +120,19 @@ def test_names_differ_when_configs_differ_and_every_run_is_described(runs, store
     _, found = runs
     data = store[1]
     bias = [r for r in found if tags(r["data"]).get("task") == "bias"]
-    names = sorted(r["info"]["run_name"] for r in bias)
-    assert len(names) == 2 and names[0] != names[1]
-    assert [n.rsplit(" · ", 1)[0] for n in names] == [f"bias · logreg · {data}",
-                                                          f"bias · logreg · {data} · model.C=10"]
-    assert len({r["info"]["run_name"] for r in found}) == len(found)
+    names = sorted({r["info"]["run_name"] for r in bias})  # the two C=1 runs have one config, so one name
+    assert [n.rsplit(" · ", 1)[0] for n in names] == [f"bias · logreg · {data}", f"bias · logreg · {data} · {RETRAIN[1]}"]
+    configs = {}  # a task run's name -> the config digests of the runs that carry it
+    for r in found:
+        if "task" in tags(r["data"]):
+            configs.setdefault(r["info"]["run_name"], set()).add(tags(r["data"])["config_digest"])
+    assert len(configs) == len(set().union(*configs.values())) == 5  # 4 tasks and bias with C=1: one name a config
+    assert all(len(d) == 1 for d in configs.values())
     for r in found:
         note = tags(r["data"])["mlflow.note.content"]
         assert len(note) > 80, r["info"]["run_name"]
-    extra = next(r for r in bias if "model.C=10" in r["info"]["run_name"])
-    assert "Against the champion: val_macro_f1 " in tags(extra["data"])["mlflow.note.content"]
+    again = max(bias, key=lambda r: int(r["info"]["start_time"]))  # the retraining that tied its champion
+    assert "Against the champion: val_macro_f1 " in tags(again["data"])["mlflow.note.content"]
 
 
 def test_readme_metrics_datasets_and_params_are_there(runs):

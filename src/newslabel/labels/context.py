@@ -4,7 +4,7 @@ A passage's role depends on its page: where it sits, what came before (a "Relate
 header switches everything after it), whether it repeats the title, and how many pages of the
 same site carry the very same line (templates: menus, footers, promos).
 
-Template statistics are learned from the training pages (`features.RoleContext.fit`), never from the batch
+Template statistics are learned from the training pages (`newslabel.models.role_context.RoleContext.fit`), never from the batch
 being labelled: a page is labelled the same alone or among others. A page that is not among the pages the
 statistics were counted on is added to them (``own_page=True``), so its own lines count once, as a training
 page's do.

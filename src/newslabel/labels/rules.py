@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newslabel.ingest.metadata import parse_byline
+from newslabel.ingest.text import ENDS_SENTENCE
 from newslabel.labels.context import PageContext
 from newslabel.labels.schema import ROLE
 
@@ -70,7 +71,6 @@ COMMENT_HEADER = re.compile(
     r"^(leave|post|add|write|submit) (a |your )?(comment|reply|response)\b|^(join|start) the (discussion|conversation)\b|"
     r"^have your say\W*$", re.I)
 BYLINE = re.compile(r"^(by|words by|reporting by|posted (on|by)|published|updated|written by|editing by)\b", re.I)
-SENTENCE_END = re.compile(r"[.!?…'\"”’)\]]$")
 TIMESTAMP = re.compile(r"^(\d{1,2}[:.]\d{2}( ?(am|pm|gmt|bst|utc))?|\d{1,3}(\+\d{1,2})?['’]?)$", re.I)
 PROSE_MIN_WORDS = 10
 SHORT_LINE_WORDS = 4
@@ -127,7 +127,7 @@ def comment_section(texts: list[str], first_prose: int) -> list[bool]:
 
 def is_prose(text: str) -> bool:
     """A sentence-like passage of PROSE_MIN_WORDS words or more: what body text looks like in a text dump."""
-    return len(text.split()) >= PROSE_MIN_WORDS and bool(SENTENCE_END.search(text))
+    return len(text.split()) >= PROSE_MIN_WORDS and bool(ENDS_SENTENCE.search(text))
 
 
 # -- the rules ---------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def short_line_before_article(ctx: PageContext, i: int, cues: Cues) -> str | Non
     """Short label-like lines above the headline (logo, menu, breadcrumb): chrome."""
     start = cues.title_at[0] if cues.title_at else cues.first_prose
     text = ctx.texts[i]
-    return "chrome" if i < start and len(text.split()) <= SHORT_LINE_WORDS and not SENTENCE_END.search(text) else None
+    return "chrome" if i < start and len(text.split()) <= SHORT_LINE_WORDS and not ENDS_SENTENCE.search(text) else None
 
 
 def prose_paragraph(ctx: PageContext, i: int, cues: Cues) -> str | None:
@@ -215,7 +215,7 @@ def prose_paragraph(ctx: PageContext, i: int, cues: Cues) -> str | None:
 
 def short_sentence_in_body(ctx: PageContext, i: int, cues: Cues) -> str | None:
     """A short sentence between two body-like paragraphs: body (one-line paragraphs exist)."""
-    if cues.related[i] or not 0 < i < ctx.n - 1 or not SENTENCE_END.search(ctx.texts[i]):
+    if cues.related[i] or not 0 < i < ctx.n - 1 or not ENDS_SENTENCE.search(ctx.texts[i]):
         return None
     return "body" if is_prose(ctx.texts[i - 1]) and is_prose(ctx.texts[i + 1]) else None
 

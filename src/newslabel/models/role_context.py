@@ -13,8 +13,9 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from newslabel import hashing
+from newslabel.ingest.text import ENDS_SENTENCE
 from newslabel.labels.context import TemplateStats, norm_line, page_context, page_slices
-from newslabel.labels.rules import RULES, SENTENCE_END, RuleModel, apply_rules, is_prose, page_cues
+from newslabel.labels.rules import RULES, RuleModel, apply_rules, is_prose, page_cues
 from newslabel.labels.schema import ROLE
 from newslabel.models.text import _tokens
 
@@ -62,13 +63,11 @@ class RoleContext(BaseEstimator, TransformerMixin):
         self.site_pages_, self.site_lines_ = stats.pages_per_site, stats.line_counts
 
     def _transform(self, pages: list[list[dict]], dropout: float, own_page: bool):
-        # Models fitted before the statistics were learned have none: pages are then read on their own.
-        stats = TemplateStats(getattr(self, "site_pages_", {}), getattr(self, "site_lines_", {}))
-        comments = getattr(self, "comments", False)  # models saved before the option existed: without it
+        stats = TemplateStats(self.site_pages_, self.site_lines_)
         rows = []
         for page in pages:
             drop = dropout > 0 and hashing.share(page[0]["doc_id"]) < dropout
-            rows.extend(page_features(page, None if drop else stats, self.use_html, own_page, comments))
+            rows.extend(page_features(page, None if drop else stats, self.use_html, own_page, self.comments))
         return sparse.csr_matrix(np.asarray(rows, dtype=np.float64))
 
 
@@ -116,7 +115,7 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
         share = ctx.template_share[i]
         f = [
             i / max(1, n - 1), math.log1p(i), math.log1p(n - 1 - i), math.log1p(len(words)), math.log1p(len(text)),
-            float(bool(SENTENCE_END.search(text))), float(prose[i]), float(text.isupper()),
+            float(bool(ENDS_SENTENCE.search(text))), float(prose[i]), float(text.isupper()),
             sum(map(str.isdigit, text)) / len(text), sum(map(text.count, ",;:")) / max(1, len(words)),
             len(tt & title_tokens) / (len(tt | title_tokens) or 1), float(i in cues.title_at),
             float(cues.related[i]), float(related_before[i]),

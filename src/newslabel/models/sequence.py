@@ -41,8 +41,7 @@ class SequenceSmoother(BaseEstimator, ClassifierMixin):
         raw = self.estimator_.predict_proba(X)
         out = np.empty_like(raw)
         for rows in page_slices(X["doc_id"].to_numpy()):
-            power = getattr(self, "prior_power", 1.0)  # models pickled before the option existed
-            out[rows] = self._forward_backward(np.log(raw[rows] + 1e-12) - power * self.log_prior_)
+            out[rows] = self._forward_backward(np.log(raw[rows] + 1e-12) - self.prior_power * self.log_prior_)
         return out
 
     def predict(self, X):

@@ -227,10 +227,9 @@ class TransformerClassifier:
         """What training did, for the run's tags: device, steps, the early-stopping pick, loss weights, speed."""
         rate = getattr(self, "last_predict_", {}).get("passages_per_second")
         amp, dtype = self._inference_autocast(self.device_)
-        return {"device": self.device_.type, "steps": getattr(self, "steps_", None),
-                "best_step": getattr(self, "best_step_", None), "best_val_metric": getattr(self, "best_metric_", None),
-                "class_weights": getattr(self, "class_weights_", None), "inference_autocast": str(dtype) if amp else "none",
-                "fit_seconds": round(getattr(self, "fit_seconds_", 0.0), 1),
+        return {"device": self.device_.type, "steps": self.steps_, "best_step": self.best_step_,
+                "best_val_metric": self.best_metric_, "class_weights": self.class_weights_,
+                "inference_autocast": str(dtype) if amp else "none", "fit_seconds": round(self.fit_seconds_, 1),
                 "inference_passages_per_second": None if rate is None else round(rate, 1)}
 
     # ---- persistence ---------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from newslabel.labels.context import page_slices
+
 # OMP_WAIT_POLICY: OpenMP threads that sleep rather than spin while waiting: on a busy machine (fewer free cores
 # than torch's threads) spinning threads made each step ~10x slower. Read once, when torch loads: export it to
 # change it.
@@ -117,11 +119,9 @@ def _role_context(X: pd.DataFrame, n_words: int) -> list[str]:
 
     titles, tags, links = col("title"), col("tag"), col("link_density", 0.0)
     out = [""] * len(X)
-    pages: dict[str, list[int]] = {}
-    for i, d in enumerate(docs):
-        pages.setdefault(d, []).append(i)
-    for rows in pages.values():
-        rows = sorted(rows, key=lambda i: (index[i], i))
+    order = np.lexsort((index, pd.factorize(docs)[0]))  # pages in order of appearance, each by index (stable)
+    for page in page_slices(docs[order]):
+        rows = order[page]
         n = len(rows)
         for k, i in enumerate(rows):
             where = "top" if k < n / 3 else "middle" if k < 2 * n / 3 else "bottom"
