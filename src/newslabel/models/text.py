@@ -29,6 +29,8 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils._sparse import _align_api_if_sparse
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from newslabel.labels.context import norm_line
 from newslabel.models.inputs import strings
@@ -143,6 +145,23 @@ class CompactTfidf(TfidfVectorizer):
         if terms is not None:
             state["vocabulary_"] = {t: i for i, t in enumerate(terms.tolist())}
         super().__setstate__(state)
+
+    def transform(self, raw_documents):
+        """TfidfVectorizer's transform: counts, sublinear TF, IDF, L2 rows, the same arithmetic on the same arrays,
+        without the input and parameter checks scikit-learn repeats on every call (a page makes a dozen calls).
+        Settings this does not cover (no IDF, binary, another norm, a file input) go through scikit-learn."""
+        if (isinstance(raw_documents, str) or not hasattr(self, "vocabulary_") or not self.use_idf or self.binary
+                or self.norm != "l2" or self.input != "content"):
+            return super().transform(raw_documents)
+        _, X = self._count_vocab(raw_documents, fixed_vocab=True)
+        if X.dtype not in (np.float32, np.float64):  # TfidfTransformer's accepted dtypes; others become float64
+            X = X.astype(np.float64)
+        if self.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        X.data *= self.idf_[X.indices]
+        inplace_csr_row_normalize_l2(X)
+        return _align_api_if_sparse(X)
 
     def build_analyzer(self):
         """scikit-learn's analyzer; inside `shared_analysis`, one memoised for all vectorisers of these settings."""
