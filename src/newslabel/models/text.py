@@ -25,7 +25,6 @@ from functools import cache
 from itertools import chain
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -233,6 +232,31 @@ def _tokens(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
+def _page_memo(name: str) -> dict:
+    """A dict that lives as long as the open `shared_analysis` block (one page), else a fresh one."""
+    registry = _SHARED.get()
+    return {} if registry is None else registry.setdefault(("memo", name), {})
+
+
+def pair_features(heads: list[str], texts: list[str]) -> np.ndarray:
+    """`PairFeatures` of each (headline, text) pair, a row of 5 floats; within `shared_analysis` each distinct
+    pair is computed once a page (stance reads (headline, passage) three times and (headline, body) twice)."""
+    memo = _page_memo("pairs")
+    # FNC-1 repeats each body over dozens of headlines, a page its body over each of its passages
+    tokens, norm = cache(_tokens), cache(norm_line)
+    rows = []
+    for h, t in zip(heads, texts):
+        row = memo.get((h, t))
+        if row is None:
+            ht, tt = tokens(h), tokens(t)
+            same = norm(h) == norm(t)
+            inter = len(ht & tt)
+            row = memo[h, t] = [inter / (len(ht | tt) or 1), inter / (len(ht) or 1), math.log1p(inter),
+                                math.log1p(len(tt)), float(same)]
+        rows.append(row)
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
+
+
 class PairFeatures(BaseEstimator, TransformerMixin):
     """Dense features of a (headline, text) pair: token overlap, containment, length ratios."""
 
@@ -240,21 +264,7 @@ class PairFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
-        rows = []
-        # FNC-1 repeats each body over dozens of headlines, a page its body over each of its passages
-        tokens, norm = cache(_tokens), cache(norm_line)
-        for h, t in zip(X["headline"].fillna(""), X["text"].fillna("")):
-            ht, tt = tokens(h), tokens(t)
-            same = norm(h) == norm(t)
-            inter = len(ht & tt)
-            rows.append([
-                inter / (len(ht | tt) or 1),
-                inter / (len(ht) or 1),
-                math.log1p(inter),
-                math.log1p(len(tt)),
-                float(same),
-            ])
-        return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 5))
+        return sparse.csr_matrix(pair_features(strings(X, "headline"), strings(X, "text")))
 
 
 class SimilarityFeatures(BaseEstimator, TransformerMixin):
@@ -262,8 +272,10 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
 
     A TF-IDF space (English stop words, sublinear TF) is fitted on the distinct texts; each row gets the
     cosine of the headline with the text and with the context, the best cosine of the headline with one
-    sentence of the context, and `PairFeatures` of both pairs. `context` defaults to the text.
+    sentence of the context, and `PairFeatures` of both pairs. `context` defaults to the text. Each distinct
+    text (headline, passage, context, sentence) is vectorised once, in one call.
 
+    >>> import pandas as pd
     >>> X = pd.DataFrame({"headline": ["Rain floods the city", "Rain floods the city"],
     ...                   "text": ["The city was flooded by rain.", "Shares rose on Monday."]})
     >>> f = SimilarityFeatures().fit(X).transform(X).toarray()
@@ -277,42 +289,45 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
         self.vectorizer_.fit(texts)
         return self
 
-    def _vectors(self, texts: list[str]):
-        unique = list(dict.fromkeys(texts))
-        where = {t: i for i, t in enumerate(unique)}
-        return self.vectorizer_.transform(unique)[[where[t] for t in texts]]
-
     def transform(self, X):
         heads, texts = _col(X, "headline"), _col(X, "text")
         contexts = [c or t for c, t in zip(_col(X, "context"), texts)]
-        h, t, c = self._vectors(heads), self._vectors(texts), self._vectors(contexts)
+        spans, sentences = _sentences(contexts)
+        unique = list(dict.fromkeys([*heads, *texts, *contexts, *sentences]))
+        where = {t: i for i, t in enumerate(unique)}
+        vectors = self.vectorizer_.transform(unique).tocsr()
+        h, t, c = (vectors[[where[x] for x in column]] for column in (heads, texts, contexts))
         cos_t = np.asarray(h.multiply(t).sum(axis=1)).ravel()
         cos_c = np.asarray(h.multiply(c).sum(axis=1)).ravel()
-        best = self._best_sentence(heads, contexts)
-        pair_t = PairFeatures().transform(pd.DataFrame({"headline": heads, "text": texts})).toarray()
-        pair_c = PairFeatures().transform(pd.DataFrame({"headline": heads, "text": contexts})).toarray()
-        dense = np.column_stack([cos_t, cos_c, best, pair_t, pair_c])
+        distinct = list(dict.fromkeys(heads))
+        # cosines of every sentence with every distinct headline, in one product
+        sims = (vectors[[where[x] for x in sentences]] @ vectors[[where[x] for x in distinct]].T).toarray()
+        best = _best_sentence(sims, {x: j for j, x in enumerate(distinct)}, spans, heads, contexts)
+        dense = np.column_stack([cos_t, cos_c, best, pair_features(heads, texts), pair_features(heads, contexts)])
         return sparse.csr_matrix(dense.astype(np.float64))
 
-    def _best_sentence(self, heads: list[str], contexts: list[str]) -> np.ndarray:
-        """max over the context's sentences (the first 60) of cosine(headline, sentence)."""
-        distinct = list(dict.fromkeys(contexts))
-        spans, sentences = {}, []
-        for c in distinct:
-            parts = [x for x in _SENTENCE.split(c) if x.strip()][:60] or [c]
-            spans[c] = (len(sentences), len(sentences) + len(parts))
-            sentences += parts
-        S = self.vectorizer_.transform(sentences).tocsr()
-        H = self._vectors(heads).tocsr()
-        best: dict[tuple[str, str], float] = {}  # a page's body rows share one (headline, context) pair
-        out = np.zeros(len(heads))
-        for k, (h, c) in enumerate(zip(heads, contexts)):
-            if (h, c) not in best:
-                a, b = spans[c]
-                sims = S[a:b] @ H[k].T
-                best[h, c] = sims.max() if sims.nnz else 0.0
-            out[k] = best[h, c]
-        return out
+
+def _sentences(contexts: list[str]) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """The first 60 sentences of each distinct context, one list, and each context's (start, end) in it."""
+    spans, sentences = {}, []
+    for c in dict.fromkeys(contexts):
+        parts = [x for x in _SENTENCE.split(c) if x.strip()][:60] or [c]
+        spans[c] = (len(sentences), len(sentences) + len(parts))
+        sentences += parts
+    return spans, sentences
+
+
+def _best_sentence(sims: np.ndarray, column: dict, spans: dict, heads: list[str], contexts: list[str]) -> np.ndarray:
+    """max over the context's sentences of cosine(headline, sentence), from `sims` (sentences x headlines);
+    cosines are >= 0, so a context no sentence of which shares a term gets 0."""
+    best: dict[tuple[str, str], float] = {}  # a page's body rows share one (headline, context) pair
+    out = np.zeros(len(heads))
+    for k, (h, c) in enumerate(zip(heads, contexts)):
+        if (h, c) not in best:
+            a, b = spans[c]
+            best[h, c] = sims[a:b, column[h]].max()
+        out[k] = best[h, c]
+    return out
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
