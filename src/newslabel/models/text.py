@@ -21,13 +21,13 @@ import contextlib
 import contextvars
 import math
 import re
-from functools import cache
-from itertools import chain
+from functools import cache, lru_cache, partial
+from itertools import chain, repeat
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer, _analyze
 from sklearn.utils._sparse import _align_api_if_sparse
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
@@ -72,17 +72,23 @@ def shared_analysis():
 
 class _Shared:
     """What the vectorisers of one analysis setting share in `shared_analysis`: a memoised analyzer, and the
-    counts of the first texts they are given over those texts' own n-grams (`_PageCounts`)."""
+    counts of the texts they are given over those texts' own n-grams (`_PageCounts`), one table a new set."""
 
     def __init__(self, analyze):
         self.analyze = cache(analyze)
-        self.first: _PageCounts | None = None
+        self.tables: list[_PageCounts] = []
 
     def counts(self, docs: list, vocabulary: dict) -> sparse.csr_matrix | None:
-        """CountVectorizer's counts of `docs` over `vocabulary`; None unless all are among the first texts."""
-        if self.first is None and docs:
-            self.first = _PageCounts(docs, self.analyze)
-        return self.first.over(docs, vocabulary) if self.first is not None else None
+        """CountVectorizer's counts of `docs` over `vocabulary` (None for no docs): from the first table that
+        holds them all (a page's passages, read by several heads), else from a new table of these docs."""
+        for table in self.tables:
+            X = table.over(docs, vocabulary)
+            if X is not None:
+                return X
+        if not docs:
+            return None
+        self.tables.append(_PageCounts(docs, self.analyze))
+        return self.tables[-1].over(docs, vocabulary)
 
 
 class _PageCounts:
@@ -105,7 +111,7 @@ class _PageCounts:
         if None in rows:
             return None
         C = self.counts[rows]
-        column = np.fromiter((vocabulary.get(t, -1) for t in self.terms), np.int64, len(self.terms))[C.indices]
+        column = np.fromiter(map(vocabulary.get, self.terms, repeat(-1)), np.int64, len(self.terms))[C.indices]
         known = column >= 0  # n-grams out of the vocabulary are dropped, as scikit-learn does
         indptr = np.concatenate([[0], np.cumsum(known)])[C.indptr]
         X = sparse.csr_matrix((C.data[known], column[known], indptr), shape=(len(docs), len(vocabulary)))
@@ -179,6 +185,16 @@ class CompactTfidf(TfidfVectorizer):
             return super()._count_vocab(docs, fixed_vocab)
         return self.vocabulary_, X.astype(self.dtype)
 
+    def _word_memo_analyzer(self):
+        """scikit-learn's char_wb analyzer, each distinct word's n-grams made once (a text's are its words' in turn,
+        as `_char_wb_ngrams` makes them word by word of `text.split()`), remembered across pages (`_word_ngrams`)."""
+        word_ngrams = _word_ngrams(tuple(self.ngram_range))
+
+        def ngrams(text: str) -> list[str]:
+            return list(chain.from_iterable(map(word_ngrams, text.split())))
+
+        return partial(_analyze, ngrams=ngrams, preprocessor=self.build_preprocessor(), decoder=self.decode)
+
     def _shared(self) -> _Shared | None:
         """This vectoriser's settings' share of the open `shared_analysis`, if any."""
         registry = _SHARED.get()
@@ -187,10 +203,17 @@ class CompactTfidf(TfidfVectorizer):
             return None
         try:
             if key not in registry:
-                registry[key] = _Shared(super().build_analyzer())
+                registry[key] = _Shared(self._word_memo_analyzer() if self.analyzer == "char_wb"
+                                        else super().build_analyzer())
         except TypeError:  # an unhashable setting (a stop word list): no sharing
             return None
         return registry[key]
+
+
+@cache
+def _word_ngrams(ngram_range: tuple[int, int]):
+    """One word's char_wb n-grams (a function of the word and the range alone), the last 200k words remembered."""
+    return lru_cache(maxsize=200_000)(TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range)._char_wb_ngrams)
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
