@@ -49,9 +49,9 @@ def shared_analysis():
 
     A page's role passages go through three char_wb (2, 4) vectorisers (the six-role model's, the body model's
     and its stacked text model's) and two word ones, each with its own vocabulary, and bias reads the body
-    passages again. A transform is mostly n-gram generation and one dictionary look-up per n-gram; shared, the
-    first texts of each setting (the page's passages) are counted once over their own n-grams (a few thousand
-    distinct ones against ~16k n-grams a page), and each vocabulary looks up those. The memo lives as long as
+    passages again. A transform is mostly n-gram generation and one dictionary look-up per n-gram; shared, each
+    new set of texts of a setting (the page's passages, topic's units) is counted once over its own n-grams (a
+    few thousand distinct ones against ~16k n-grams a page), and each vocabulary looks up those. The memo lives as long as
     the block (one page), so it stays small and never carries one page's texts into another's; counts are a
     function of the text and the settings, so each vectoriser gives the matrix it gives alone.
 
