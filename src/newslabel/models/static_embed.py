@@ -107,7 +107,7 @@ def _tokenizer(tokenizer_json: str):
 # What the BERT normaliser turns into a space and the pre-tokenizer splits on: tab, newline, carriage return and
 # the White_Space characters that are not control characters (those it deletes: \x0b, \x0c, \x1c-\x1f, \x85).
 _SPACE = re.compile("[ \t\n\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_PIECES_KEPT = 200_000  # a tokenizer's remembered pieces; forgotten all at once beyond it
+_PIECES_KEPT = 50_000  # a tokenizer's remembered pieces (~150 bytes each); forgotten all at once beyond it
 
 
 def token_ids(tokenizer_json: str, texts: list[str], max_tokens: int) -> list[np.ndarray]:

@@ -49,9 +49,9 @@ def shared_analysis():
 
     A page's role passages go through three char_wb (2, 4) vectorisers (the six-role model's, the body model's
     and its stacked text model's) and two word ones, each with its own vocabulary, and bias reads the body
-    passages again. A transform is mostly n-gram generation and one dictionary look-up per n-gram; shared, each
-    new set of texts of a setting (the page's passages, topic's units) is counted once over its own n-grams (a
-    few thousand distinct ones against ~16k n-grams a page), and each vocabulary looks up those. The memo lives as long as
+    passages again. A transform is mostly n-gram generation and one dictionary look-up per n-gram; shared, the
+    first texts of each setting (the page's passages) are counted once over their own n-grams (a few thousand
+    distinct ones against ~16k n-grams a page), and each vocabulary looks up those. The memo lives as long as
     the block (one page), so it stays small and never carries one page's texts into another's; counts are a
     function of the text and the settings, so each vectoriser gives the matrix it gives alone.
 
@@ -72,23 +72,17 @@ def shared_analysis():
 
 class _Shared:
     """What the vectorisers of one analysis setting share in `shared_analysis`: a memoised analyzer, and the
-    counts of the texts they are given over those texts' own n-grams (`_PageCounts`), one table a new set."""
+    counts of the first texts they are given over those texts' own n-grams (`_PageCounts`)."""
 
     def __init__(self, analyze):
         self.analyze = cache(analyze)
-        self.tables: list[_PageCounts] = []
+        self.first: _PageCounts | None = None
 
     def counts(self, docs: list, vocabulary: dict) -> sparse.csr_matrix | None:
-        """CountVectorizer's counts of `docs` over `vocabulary` (None for no docs): from the first table that
-        holds them all (a page's passages, read by several heads), else from a new table of these docs."""
-        for table in self.tables:
-            X = table.over(docs, vocabulary)
-            if X is not None:
-                return X
-        if not docs:
-            return None
-        self.tables.append(_PageCounts(docs, self.analyze))
-        return self.tables[-1].over(docs, vocabulary)
+        """CountVectorizer's counts of `docs` over `vocabulary`; None unless all are among the first texts."""
+        if self.first is None and docs:
+            self.first = _PageCounts(docs, self.analyze)
+        return self.first.over(docs, vocabulary) if self.first is not None else None
 
 
 class _PageCounts:
@@ -212,8 +206,9 @@ class CompactTfidf(TfidfVectorizer):
 
 @cache
 def _word_ngrams(ngram_range: tuple[int, int]):
-    """One word's char_wb n-grams (a function of the word and the range alone), the last 200k words remembered."""
-    return lru_cache(maxsize=200_000)(TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range)._char_wb_ngrams)
+    """One word's char_wb n-grams (a function of the word and the range alone), the last 20k words remembered
+    (~1 kB a word for (2, 4): ~20 MB)."""
+    return lru_cache(maxsize=20_000)(TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range)._char_wb_ngrams)
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
