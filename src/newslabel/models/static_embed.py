@@ -119,21 +119,22 @@ def token_ids(tokenizer_json: str, texts: list[str], max_tokens: int) -> list[np
     ids in turn; a page repeats its words, and pages share most of theirs. The pieces not seen before are
     tokenized in one call, their tokens told apart by their offsets. (tests/test_heads_speed.py compares.)
     """
-    tok, known = _tokenizer(tokenizer_json), _pieces(tokenizer_json)
+    known = _pieces(tokenizer_json)
     split = [_SPACE.split(t) for t in texts]
-    new = [p for p in dict.fromkeys(chain.from_iterable(split)) if p not in known]
-    if len(known) + len(new) > _PIECES_KEPT:
-        known.clear()
+    ids = {p: known.get(p) for p in chain.from_iterable(split)}  # this call's own: another thread may clear `known`
+    new = [p for p, i in ids.items() if i is None]
     if new:
-        encoded = tok.encode(" ".join(new), add_special_tokens=False)
+        encoded = _tokenizer(tokenizer_json).encode(" ".join(new), add_special_tokens=False)
         ends = np.cumsum([len(p) + 1 for p in new])  # a piece's end, its separating space included
         owner = np.searchsorted(ends, [start for start, _ in encoded.offsets], side="right")
         found = [[] for _ in new]
         for k, i in zip(owner.tolist(), encoded.ids):
             found[k].append(i)
+        ids.update(zip(new, found))
+        if len(known) + len(new) > _PIECES_KEPT:
+            known.clear()
         known.update(zip(new, found))
-    return [np.fromiter(chain.from_iterable(map(known.__getitem__, pieces)), np.int64)[:max_tokens]
-            for pieces in split]
+    return [np.fromiter(chain.from_iterable(map(ids.__getitem__, pieces)), np.int64)[:max_tokens] for pieces in split]
 
 
 @lru_cache(maxsize=4)
