@@ -31,6 +31,7 @@ from sklearn.preprocessing import MaxAbsScaler, SplineTransformer
 from sklearn.svm import LinearSVC
 
 from newslabel.models.body_gate import BodyGate
+from newslabel.models.linear import fast_proba
 from newslabel.models.role_context import RoleContext
 from newslabel.models.sequence import SequenceSmoother
 from newslabel.models.text import CompactTfidf, Deduplicated, PairFeatures, SimilarityFeatures, TextColumn
@@ -155,7 +156,7 @@ class TwoStageStance(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         p_rel = self.relatedness_.predict_proba(self.similarity_.transform(X).toarray())[:, 1]
-        inner = self.stance_.predict_proba(X)
+        inner = fast_proba(self.stance_, X)
         out = np.zeros((len(X), len(self.classes_)))
         where = {c: k for k, c in enumerate(self.classes_)}
         for j, c in enumerate(self.stance_.classes_):

@@ -25,7 +25,9 @@ sentence encoder pools) and keeps the vectors: a text is then the weighted mean 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +104,45 @@ def _tokenizer(tokenizer_json: str):
     return tok
 
 
+# What the BERT normaliser turns into a space and the pre-tokenizer splits on: tab, newline, carriage return and
+# the White_Space characters that are not control characters (those it deletes: \x0b, \x0c, \x1c-\x1f, \x85).
+_SPACE = re.compile("[ \t\n\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_PIECES_KEPT = 50_000  # a tokenizer's remembered pieces (~150 bytes each); forgotten all at once beyond it
+
+
+def token_ids(tokenizer_json: str, texts: list[str], max_tokens: int) -> list[np.ndarray]:
+    """The tokenizer's ids of each text (its first `max_tokens`), with no special tokens, as
+    `encode_batch_fast(texts)` gives them, tokenizing each distinct space-separated piece once.
+
+    A WordPiece tokenizer with the BERT normaliser and pre-tokenizer reads a text piece by piece (no token
+    crosses a space, and nothing it does to one piece depends on another), so a text's ids are its pieces'
+    ids in turn; a page repeats its words, and pages share most of theirs. The pieces not seen before are
+    tokenized in one call, their tokens told apart by their offsets. (tests/test_heads_speed.py compares.)
+    """
+    known = _pieces(tokenizer_json)
+    split = [_SPACE.split(t) for t in texts]
+    ids = {p: known.get(p) for p in chain.from_iterable(split)}  # this call's own: another thread may clear `known`
+    new = [p for p, i in ids.items() if i is None]
+    if new:
+        encoded = _tokenizer(tokenizer_json).encode(" ".join(new), add_special_tokens=False)
+        ends = np.cumsum([len(p) + 1 for p in new])  # a piece's end, its separating space included
+        owner = np.searchsorted(ends, [start for start, _ in encoded.offsets], side="right")
+        found = [[] for _ in new]
+        for k, i in zip(owner.tolist(), encoded.ids):
+            found[k].append(i)
+        ids.update(zip(new, found))
+        if len(known) + len(new) > _PIECES_KEPT:
+            known.clear()
+        known.update(zip(new, found))
+    return [np.fromiter(chain.from_iterable(map(ids.__getitem__, pieces)), np.int64)[:max_tokens] for pieces in split]
+
+
+@lru_cache(maxsize=4)
+def _pieces(tokenizer_json: str) -> dict:
+    """{piece: its ids} remembered for one tokenizer (`token_ids`)."""
+    return {}
+
+
 class StaticEmbedding(BaseEstimator, TransformerMixin):
     """Texts -> L2-normalised SIF-weighted means of static token vectors (see the module docstring).
 
@@ -131,8 +172,7 @@ class StaticEmbedding(BaseEstimator, TransformerMixin):
         return self
 
     def _ids(self, texts: list[str]) -> list[np.ndarray]:
-        encoded = _tokenizer(self.tokenizer_json_).encode_batch_fast(list(texts), add_special_tokens=False)
-        return [np.asarray(e.ids[:self.max_tokens], dtype=np.int64) for e in encoded]
+        return token_ids(self.tokenizer_json_, list(texts), self.max_tokens)
 
     def transform(self, X) -> np.ndarray:
         return self.embed(X if isinstance(X, list) else strings(X, "text"))[0]

@@ -21,14 +21,15 @@ import contextlib
 import contextvars
 import math
 import re
-from functools import cache
-from itertools import chain
+from functools import cache, lru_cache, partial
+from itertools import chain, repeat
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer, _analyze
+from sklearn.utils._sparse import _align_api_if_sparse
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from newslabel.labels.context import norm_line
 from newslabel.models.inputs import strings
@@ -104,7 +105,7 @@ class _PageCounts:
         if None in rows:
             return None
         C = self.counts[rows]
-        column = np.fromiter((vocabulary.get(t, -1) for t in self.terms), np.int64, len(self.terms))[C.indices]
+        column = np.fromiter(map(vocabulary.get, self.terms, repeat(-1)), np.int64, len(self.terms))[C.indices]
         known = column >= 0  # n-grams out of the vocabulary are dropped, as scikit-learn does
         indptr = np.concatenate([[0], np.cumsum(known)])[C.indptr]
         X = sparse.csr_matrix((C.data[known], column[known], indptr), shape=(len(docs), len(vocabulary)))
@@ -144,6 +145,23 @@ class CompactTfidf(TfidfVectorizer):
             state["vocabulary_"] = {t: i for i, t in enumerate(terms.tolist())}
         super().__setstate__(state)
 
+    def transform(self, raw_documents):
+        """TfidfVectorizer's transform: counts, sublinear TF, IDF, L2 rows, the same arithmetic on the same arrays,
+        without the input and parameter checks scikit-learn repeats on every call (a page makes a dozen calls).
+        Settings this does not cover (no IDF, binary, another norm, a file input) go through scikit-learn."""
+        if (isinstance(raw_documents, str) or not hasattr(self, "vocabulary_") or not self.use_idf or self.binary
+                or self.norm != "l2" or self.input != "content"):
+            return super().transform(raw_documents)
+        _, X = self._count_vocab(raw_documents, fixed_vocab=True)
+        if X.dtype not in (np.float32, np.float64):  # TfidfTransformer's accepted dtypes; others become float64
+            X = X.astype(np.float64)
+        if self.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        X.data *= self.idf_[X.indices]
+        inplace_csr_row_normalize_l2(X)
+        return _align_api_if_sparse(X)
+
     def build_analyzer(self):
         """scikit-learn's analyzer; inside `shared_analysis`, one memoised for all vectorisers of these settings."""
         shared = self._shared()
@@ -161,6 +179,16 @@ class CompactTfidf(TfidfVectorizer):
             return super()._count_vocab(docs, fixed_vocab)
         return self.vocabulary_, X.astype(self.dtype)
 
+    def _word_memo_analyzer(self):
+        """scikit-learn's char_wb analyzer, each distinct word's n-grams made once (a text's are its words' in turn,
+        as `_char_wb_ngrams` makes them word by word of `text.split()`), remembered across pages (`_word_ngrams`)."""
+        word_ngrams = _word_ngrams(tuple(self.ngram_range))
+
+        def ngrams(text: str) -> list[str]:
+            return list(chain.from_iterable(map(word_ngrams, text.split())))
+
+        return partial(_analyze, ngrams=ngrams, preprocessor=self.build_preprocessor(), decoder=self.decode)
+
     def _shared(self) -> _Shared | None:
         """This vectoriser's settings' share of the open `shared_analysis`, if any."""
         registry = _SHARED.get()
@@ -169,10 +197,18 @@ class CompactTfidf(TfidfVectorizer):
             return None
         try:
             if key not in registry:
-                registry[key] = _Shared(super().build_analyzer())
+                registry[key] = _Shared(self._word_memo_analyzer() if self.analyzer == "char_wb"
+                                        else super().build_analyzer())
         except TypeError:  # an unhashable setting (a stop word list): no sharing
             return None
         return registry[key]
+
+
+@cache
+def _word_ngrams(ngram_range: tuple[int, int]):
+    """One word's char_wb n-grams (a function of the word and the range alone), the last 20k words remembered
+    (~1 kB a word for (2, 4): ~20 MB)."""
+    return lru_cache(maxsize=20_000)(TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range)._char_wb_ngrams)
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
@@ -214,6 +250,31 @@ def _tokens(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS}
 
 
+def _page_memo(name: str) -> dict:
+    """A dict that lives as long as the open `shared_analysis` block (one page), else a fresh one."""
+    registry = _SHARED.get()
+    return {} if registry is None else registry.setdefault(("memo", name), {})
+
+
+def pair_features(heads: list[str], texts: list[str]) -> np.ndarray:
+    """`PairFeatures` of each (headline, text) pair, a row of 5 floats; within `shared_analysis` each distinct
+    pair is computed once a page (stance reads (headline, passage) three times and (headline, body) twice)."""
+    memo = _page_memo("pairs")
+    # FNC-1 repeats each body over dozens of headlines, a page its body over each of its passages
+    tokens, norm = cache(_tokens), cache(norm_line)
+    rows = []
+    for h, t in zip(heads, texts):
+        row = memo.get((h, t))
+        if row is None:
+            ht, tt = tokens(h), tokens(t)
+            same = norm(h) == norm(t)
+            inter = len(ht & tt)
+            row = memo[h, t] = [inter / (len(ht | tt) or 1), inter / (len(ht) or 1), math.log1p(inter),
+                                math.log1p(len(tt)), float(same)]
+        rows.append(row)
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
+
+
 class PairFeatures(BaseEstimator, TransformerMixin):
     """Dense features of a (headline, text) pair: token overlap, containment, length ratios."""
 
@@ -221,21 +282,7 @@ class PairFeatures(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X):
-        rows = []
-        # FNC-1 repeats each body over dozens of headlines, a page its body over each of its passages
-        tokens, norm = cache(_tokens), cache(norm_line)
-        for h, t in zip(X["headline"].fillna(""), X["text"].fillna("")):
-            ht, tt = tokens(h), tokens(t)
-            same = norm(h) == norm(t)
-            inter = len(ht & tt)
-            rows.append([
-                inter / (len(ht | tt) or 1),
-                inter / (len(ht) or 1),
-                math.log1p(inter),
-                math.log1p(len(tt)),
-                float(same),
-            ])
-        return sparse.csr_matrix(np.asarray(rows, dtype=np.float64).reshape(len(rows), 5))
+        return sparse.csr_matrix(pair_features(strings(X, "headline"), strings(X, "text")))
 
 
 class SimilarityFeatures(BaseEstimator, TransformerMixin):
@@ -243,8 +290,10 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
 
     A TF-IDF space (English stop words, sublinear TF) is fitted on the distinct texts; each row gets the
     cosine of the headline with the text and with the context, the best cosine of the headline with one
-    sentence of the context, and `PairFeatures` of both pairs. `context` defaults to the text.
+    sentence of the context, and `PairFeatures` of both pairs. `context` defaults to the text. Each distinct
+    text (headline, passage, context, sentence) is vectorised once, in one call.
 
+    >>> import pandas as pd
     >>> X = pd.DataFrame({"headline": ["Rain floods the city", "Rain floods the city"],
     ...                   "text": ["The city was flooded by rain.", "Shares rose on Monday."]})
     >>> f = SimilarityFeatures().fit(X).transform(X).toarray()
@@ -258,42 +307,45 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
         self.vectorizer_.fit(texts)
         return self
 
-    def _vectors(self, texts: list[str]):
-        unique = list(dict.fromkeys(texts))
-        where = {t: i for i, t in enumerate(unique)}
-        return self.vectorizer_.transform(unique)[[where[t] for t in texts]]
-
     def transform(self, X):
         heads, texts = _col(X, "headline"), _col(X, "text")
         contexts = [c or t for c, t in zip(_col(X, "context"), texts)]
-        h, t, c = self._vectors(heads), self._vectors(texts), self._vectors(contexts)
+        spans, sentences = _sentences(contexts)
+        unique = list(dict.fromkeys([*heads, *texts, *contexts, *sentences]))
+        where = {t: i for i, t in enumerate(unique)}
+        vectors = self.vectorizer_.transform(unique).tocsr()
+        h, t, c = (vectors[[where[x] for x in column]] for column in (heads, texts, contexts))
         cos_t = np.asarray(h.multiply(t).sum(axis=1)).ravel()
         cos_c = np.asarray(h.multiply(c).sum(axis=1)).ravel()
-        best = self._best_sentence(heads, contexts)
-        pair_t = PairFeatures().transform(pd.DataFrame({"headline": heads, "text": texts})).toarray()
-        pair_c = PairFeatures().transform(pd.DataFrame({"headline": heads, "text": contexts})).toarray()
-        dense = np.column_stack([cos_t, cos_c, best, pair_t, pair_c])
+        distinct = list(dict.fromkeys(heads))
+        # cosines of every sentence with every distinct headline, in one product
+        sims = (vectors[[where[x] for x in sentences]] @ vectors[[where[x] for x in distinct]].T).toarray()
+        best = _best_sentence(sims, {x: j for j, x in enumerate(distinct)}, spans, heads, contexts)
+        dense = np.column_stack([cos_t, cos_c, best, pair_features(heads, texts), pair_features(heads, contexts)])
         return sparse.csr_matrix(dense.astype(np.float64))
 
-    def _best_sentence(self, heads: list[str], contexts: list[str]) -> np.ndarray:
-        """max over the context's sentences (the first 60) of cosine(headline, sentence)."""
-        distinct = list(dict.fromkeys(contexts))
-        spans, sentences = {}, []
-        for c in distinct:
-            parts = [x for x in _SENTENCE.split(c) if x.strip()][:60] or [c]
-            spans[c] = (len(sentences), len(sentences) + len(parts))
-            sentences += parts
-        S = self.vectorizer_.transform(sentences).tocsr()
-        H = self._vectors(heads).tocsr()
-        best: dict[tuple[str, str], float] = {}  # a page's body rows share one (headline, context) pair
-        out = np.zeros(len(heads))
-        for k, (h, c) in enumerate(zip(heads, contexts)):
-            if (h, c) not in best:
-                a, b = spans[c]
-                sims = S[a:b] @ H[k].T
-                best[h, c] = sims.max() if sims.nnz else 0.0
-            out[k] = best[h, c]
-        return out
+
+def _sentences(contexts: list[str]) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """The first 60 sentences of each distinct context, one list, and each context's (start, end) in it."""
+    spans, sentences = {}, []
+    for c in dict.fromkeys(contexts):
+        parts = [x for x in _SENTENCE.split(c) if x.strip()][:60] or [c]
+        spans[c] = (len(sentences), len(sentences) + len(parts))
+        sentences += parts
+    return spans, sentences
+
+
+def _best_sentence(sims: np.ndarray, column: dict, spans: dict, heads: list[str], contexts: list[str]) -> np.ndarray:
+    """max over the context's sentences of cosine(headline, sentence), from `sims` (sentences x headlines);
+    cosines are >= 0, so a context no sentence of which shares a term gets 0."""
+    best: dict[tuple[str, str], float] = {}  # a page's body rows share one (headline, context) pair
+    out = np.zeros(len(heads))
+    for k, (h, c) in enumerate(zip(heads, contexts)):
+        if (h, c) not in best:
+            a, b = spans[c]
+            best[h, c] = sims[a:b, column[h]].max()
+        out[k] = best[h, c]
+    return out
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

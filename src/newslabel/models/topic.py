@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 
 from newslabel.models.inputs import strings
+from newslabel.models.linear import fast_proba
 from newslabel.models.static_embed import MAX_TOKENS, SIF, StaticEmbedding
 
 
@@ -129,7 +130,7 @@ class TopicHead(BaseEstimator, ClassifierMixin):
         np.add.at(by_text, owner, per_line * np.maximum(tokens, 1e-9)[:, None])
         by_text /= np.maximum(by_text.sum(axis=1, keepdims=True), 1e-12)
         share = (read / (read + self.mix_tokens))[:, None]
-        return share * by_text + (1 - share) * self.words_.predict_proba(X)
+        return share * by_text + (1 - share) * fast_proba(self.words_, X)
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
