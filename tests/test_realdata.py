@@ -214,6 +214,9 @@ def test_labeller_benchmark_smoke_run_scores_every_check(trained_copy):
         body |= {f"{d} body": 2 for d in merged} | {f"{d} dump body": 1 for d in merged}
     if (DATA / "topic-masakhanews-eng").is_dir():  # its first 3 articles are all business: accuracy, 1 recall, majority
         body["masakhanews page topic"] = 3
+    if (DATA / "wcxb-dev").is_dir():  # the first 3 validation pages are articles: for ours and the two trafilatura
+        # settings word F1 in all and on articles, the two snippet shares, ms a page (5 x 3); ours - each peer (2 x 2)
+        body["wcxb-dev validation body"] = 19
     assert checks == {"bbc page topic": 3, "agnews topic": 2, "babe bias": 3, "fnc1 stance": 6, **body}, lines
     assert lines[-1].startswith("done: 1 of 1 benchmark(s)")
 
