@@ -39,6 +39,7 @@ FEATURE_NAMES: list[str] = [
     *TEXT_NAMES, "link_density", "depth", "rel_depth", "block_depth", "tag", "position", "word_position",
     "page_log_words", "page_log_passages", "top_share",
     *[f"share_{lv}" for lv in LEVELS], *[f"links_{lv}" for lv in LEVELS], *[f"log_passages_{lv}" for lv in LEVELS],
+    *[f"prose_{lv}" for lv in LEVELS], "after_title", "title_distance", "is_title",
     "in_main_50", "in_main_80", "main_gap",
     *[f"{f}_{d}" for d in ("m2", "m1", "p1", "p2") for f in ("log_words", "link_density", "ends_sentence")],
     *[f"mean{w}_{f}" for w in WINDOWS for f in ("log_words", "link_density", "ends_sentence")],
@@ -57,7 +58,7 @@ _HINT_CODE = {h: k for k, h in enumerate(HINTS)}
 
 def block_matrix(X: pd.DataFrame) -> np.ndarray:
     """FEATURE_NAMES for every row of `X` (rows of a page contiguous and in page order), float32."""
-    cols = {c: strings(X, c) for c in ("text", "tag", "tag_path", "class_tokens", "blocks") if c in X}
+    cols = {c: strings(X, c) for c in ("text", "tag", "tag_path", "class_tokens", "blocks", "title") if c in X}
     n = len(X)
     link = X["link_density"].to_numpy(float) if "link_density" in X else np.zeros(n)
     depth = X["depth"].to_numpy(float) if "depth" in X else np.zeros(n)
@@ -65,7 +66,8 @@ def block_matrix(X: pd.DataFrame) -> np.ndarray:
     empty = [""] * n
     for s in page_slices(X["doc_id"].astype(str).tolist()):
         out[s] = page_features(cols["text"][s], cols.get("tag", empty)[s], cols.get("tag_path", empty)[s],
-                               cols.get("class_tokens", empty)[s], link[s], depth[s], cols.get("blocks", empty)[s])
+                               cols.get("class_tokens", empty)[s], link[s], depth[s], cols.get("blocks", empty)[s],
+                               cols.get("title", empty)[s.start])
     return np.round(out, 3)
 
 
@@ -82,13 +84,13 @@ def text_stats(texts: list[str]) -> np.ndarray:
     return out
 
 
-def page_features(texts, tags, tag_paths, class_tokens, link, depth, blocks) -> np.ndarray:
+def page_features(texts, tags, tag_paths, class_tokens, link, depth, blocks, title: str = "") -> np.ndarray:
     """One page's FEATURE_NAMES (see the module docstring)."""
     n = len(texts)
     stats = text_stats(texts)
     words = np.expm1(stats[:, 0])
     total = max(words.sum(), 1.0)
-    tree = _tree(blocks, words, link * words, total)
+    tree = _tree(blocks, words, link * words, stats[:, 6] * words, total)
     tag = np.array([_TAG_CODE.get(t, len(TAGS)) for t in tags], float)
     pos = np.arange(n) / max(n - 1, 1)
     word_pos = (np.cumsum(words) - words) / total
@@ -96,13 +98,16 @@ def page_features(texts, tags, tag_paths, class_tokens, link, depth, blocks) -> 
     depth_rel = depth - np.average(depth, weights=words + 1e-9)
     rolled = _neighbours(np.c_[stats[:, 0], link, stats[:, 6]])
     parts = [stats, link[:, None], depth[:, None], depth_rel[:, None], tree["block_depth"][:, None], tag[:, None],
-             pos[:, None], word_pos[:, None], page, tree["top"][:, None], tree["levels"], tree["main"], rolled,
+             pos[:, None], word_pos[:, None], page, tree["top"][:, None], tree["levels"],
+             _title(texts, tags, title, words, total), tree["main"], rolled,
              _repeats(texts, tag_paths, class_tokens, words, total, tree["parent"]), _hints(class_tokens)]
     return np.hstack(parts)
 
 
-def _tree(blocks: list[str], words: np.ndarray, linked: np.ndarray, total: float) -> dict[str, np.ndarray]:
-    """Per passage: the word share, link density and passage count of its block and of 1-3 block levels above;
+def _tree(blocks: list[str], words: np.ndarray, linked: np.ndarray, prose: np.ndarray,
+          total: float) -> dict[str, np.ndarray]:
+    """Per passage: the word share, link density, passage count and prose share (words in passages that end a
+    sentence) of its block and of 1-3 block levels above;
     its block depth; whether it lies in the deepest block holding > 50% / > 80% of the page's words."""
     n = len(blocks)
     lens = np.array([b.count(" ") + 1 if b else 0 for b in blocks])
@@ -112,6 +117,7 @@ def _tree(blocks: list[str], words: np.ndarray, linked: np.ndarray, total: float
     elem_words = np.bincount(flat, weights=words[owner], minlength=size)
     elem_linked = np.bincount(flat, weights=linked[owner], minlength=size)
     elem_count = np.bincount(flat, minlength=size).astype(float)
+    elem_prose = np.bincount(flat, weights=prose[owner], minlength=size)
     ends = np.cumsum(lens)
     levels, ids = [], []
     for k in range(1, len(LEVELS) + 1):
@@ -120,13 +126,28 @@ def _tree(blocks: list[str], words: np.ndarray, linked: np.ndarray, total: float
         w = np.where(has, elem_words[el], total)
         lk = np.where(has, elem_linked[el], linked.sum())
         c = np.where(has, elem_count[el], n)
-        levels.append(np.c_[w / total, lk / np.maximum(w, 1), np.log1p(c)])
+        pr = np.where(has, elem_prose[el], prose.sum())
+        levels.append(np.c_[w / total, lk / np.maximum(w, 1), np.log1p(c), pr / np.maximum(w, 1)])
         ids.append(np.where(has, el, -1))
-    levels_m = np.hstack([np.stack([lv[:, j] for lv in levels], 1) for j in range(3)])
+    levels_m = np.hstack([np.stack([lv[:, j] for lv in levels], 1) for j in range(4)])
     main = _main(flat, owner, lens, elem_words / total, n)
     top = np.where(lens > 0, elem_words[flat[np.clip(ends - lens, 0, max(len(flat) - 1, 0))]] if len(flat) else 0,
                    total) / total
     return {"levels": levels_m, "main": main, "block_depth": lens.astype(float), "parent": ids[1], "top": top}
+
+
+def _title(texts: list[str], tags: list[str], title: str, words: np.ndarray, total: float) -> np.ndarray:
+    """[after the headline (the first h1, else the first passage of >= 3 words that the page title contains),
+    the page's word share between it and the passage (negative before it), is it the headline]; -1 without one."""
+    key = title.casefold()
+    found = [i for i, (t, g) in enumerate(zip(texts, tags)) if g == "h1"] or \
+            [i for i, t in enumerate(texts) if t.count(" ") >= 2 and t.casefold() in key]
+    if not found:
+        return np.full((len(texts), 3), -1.0)
+    at = found[0]
+    before = np.cumsum(words) - words
+    idx = np.arange(len(texts))
+    return np.c_[idx > at, (before - before[at]) / total, idx == at]
 
 
 def _main(flat, owner, lens, share, n) -> np.ndarray:
