@@ -275,7 +275,8 @@ def test_body_checks_without_their_data_say_so_once_a_folder(tmp_path):
     lines: list[str] = []
     assert _body_checks(None, tmp_path, 0, lines.append) == []
     assert lines == [f"skipped labeller check webextract: its data is not under {tmp_path / 'data'}",
-                     f"skipped labeller check extraction-merged: its data is not under {tmp_path / 'data'}"]
+                     f"skipped labeller check extraction-merged: its data is not under {tmp_path / 'data'}",
+                     f"skipped labeller check wcxb-dev: its data is not under {tmp_path / 'data'}"]
 
 
 def test_labeller_run_scores_the_split_it_is_given_and_its_report_renders(tmp_path):

@@ -12,7 +12,11 @@
   that reads the headline scores worse);
 - webextract and extraction-merged test pages (HTML) through `Labeller.label_page` -> body F1 of the body
   text, trafilatura in precision mode beside it (`bench.bodytext`); the extraction-merged pages again as
-  text dumps, ours alone.
+  text dumps, ours alone;
+- wcxb-dev's validation sites (`data.importers.wcxb.wcxb_split`; whatever `split`, as its train sites are training
+  data) through `Labeller.label_page(html)` -> word F1 of the body text in all, on articles and per page kind, and
+  the snippet shares (`bench.wcxb`), trafilatura's defaults and its favor_precision mode beside it, and the paired
+  difference ours − each with a page bootstrap interval.
 
 Each figure has a 95% bootstrap interval (items resampled) and a baseline scored in the same run: the
 majority class, and a TF-IDF logistic regression trained on that source's own train split. Every row is one
@@ -201,9 +205,10 @@ CHECKS = {"bbc": ("topic", eval_bbc), "masakhanews": ("topic", eval_masakhanews)
 
 
 def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, labeller=None, log=print,
-        split: str = "test") -> list[dict]:
-    """Every check whose data is present, on `split` (`validation` to choose, `test` to report); logs one MLflow
-    run per row and prints a table. Returns the rows, each with its split."""
+        split: str = "test", only: tuple[str, ...] = ()) -> list[dict]:
+    """Every check whose data is present (or those of `only`: CHECKS' names and the body checks' data folders), on
+    `split` (`validation` to choose, `test` to report); logs one MLflow run per row and prints a table. Returns the
+    rows, each with its split."""
     from newslabel.config import project_root
     from newslabel.predict.load import load_labeller
 
@@ -211,13 +216,13 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
     mlruns = Path(mlruns or project_root() / "mlruns")
     labeller = labeller or load_labeller(mlruns=str(mlruns))
     rows = []
-    for name, (task, check) in CHECKS.items():
+    for name, (task, check) in ((n, c) for n, c in CHECKS.items() if not only or n in only):
         frames = _data(shared, name, task)
         if frames is None:
             log(f"skipped labeller check {name}: its data is not under {shared / 'data'}")
             continue
         rows += check(labeller, frames, limit, split)
-    rows += _body_checks(labeller, shared, limit, log, split)
+    rows += _body_checks(labeller, shared, limit, log, split, only)
     rows = [{"split": split} | r for r in rows]  # a row that says its split (MasakhaNEWS: validation) keeps it
     _log(rows, labeller, mlruns, limit, split)
     for r in rows:
@@ -227,12 +232,42 @@ def run(shared: Path | None = None, mlruns: Path | None = None, limit: int = 0, 
     return rows
 
 
-def _body_checks(labeller, shared: Path, limit: int, log, split: str = "test") -> list[dict]:
+WCXB_CHECK = "wcxb-dev validation body"
+WCXB_OURS = "newslabel label_page (HTML in)"
+WCXB_PEERS = {"trafilatura defaults (favor_precision=False)": False,  # trafilatura.extract(html): comments kept
+              "trafilatura favor_precision=True (other defaults)": True}
+
+
+def eval_wcxb(labeller, root: Path, limit: int = 0, bootstrap: int = BOOTSTRAP, seed: int = 0) -> list[dict]:
+    """`bench.wcxb`'s rows of wcxb-dev's validation pages: our body text (a refused page is an empty output, counted)
+    and trafilatura.extract's, with its defaults and with favor_precision, over the same pages in the same run."""
+    from newslabel.bench import wcxb
+    from newslabel.bench.bodytext import _body
+    from newslabel.data.importers.wcxb import read_wcxb
+    from newslabel.ingest.peers import trafilatura_text
+
+    records = list(read_wcxb(root, "validation", limit))
+    for page in records[:1]:  # an untimed first call of each system: lazy loads stay out of the ms a page
+        _body(labeller, page["html"], "warm-up", [])
+        for precision in WCXB_PEERS.values():
+            trafilatura_text(page["html"], favor_precision=precision, include_comments=True)
+    refused: list[str] = []
+    scored = {WCXB_OURS: wcxb.score_wcxb(lambda r: _body(labeller, r["html"], r["id"], refused), records)}
+    for name, precision in WCXB_PEERS.items():
+        scored[name] = wcxb.score_wcxb(lambda r, p=precision: trafilatura_text(
+            r["html"], favor_precision=p, include_comments=True), records)
+    rows = wcxb.benchmark_rows(WCXB_CHECK, scored, WCXB_OURS, bootstrap, seed,
+                               {WCXB_OURS: f"refused {len(refused)}"})
+    return [r | {"split": "validation"} for r in rows]
+
+
+def _body_checks(labeller, shared: Path, limit: int, log, split: str = "test", only: tuple[str, ...] = ()) -> list[dict]:
     from newslabel.bench import bodytext
 
     merged = partial(bodytext.eval_merged, splits=(split,))
     checks = (("webextract", partial(bodytext.eval_webextract, split=split)), ("extraction-merged", merged),
-              ("extraction-merged", partial(merged, dumps=True)))  # (data folder, check)
+              ("extraction-merged", partial(merged, dumps=True)), ("wcxb-dev", eval_wcxb))  # (data folder, check)
+    checks = tuple((folder, check) for folder, check in checks if not only or folder in only)
     present = {folder: (shared / "data" / folder).is_dir() for folder, _ in checks}  # a line a folder, not a check
     for folder in [f for f, there in present.items() if not there]:
         log(f"skipped labeller check {folder}: its data is not under {shared / 'data'}")
@@ -280,5 +315,38 @@ def _log(rows: list[dict], labeller, mlruns: Path, limit: int, split: str) -> No
                 "split": r["split"], "command": command(limit, split)}
         with tracking.run(EXPERIMENT, mlruns, f"{r['check']}: {r['system']}", {"n": r["n"]}, tags):
             m = r["metric"]
-            mlflow.log_metrics({m: r["value"], f"{m}_lo": r["lo"], f"{m}_hi": r["hi"], "seconds": r["seconds"]}
-                               | ({f"target_{m}": r["target"]} if r.get("target") else {}))
+            values = {m: r["value"], f"{m}_lo": r["lo"], f"{m}_hi": r["hi"], "seconds": r["seconds"]} | (
+                {f"target_{m}": r["target"]} if r.get("target") else {})
+            mlflow.log_metrics({k: v for k, v in values.items() if v == v})  # no interval (ms a page): not logged
+
+
+BODY_FOLDERS = ("webextract", "extraction-merged", "wcxb-dev")  # the body checks, by data folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m newslabel.bench.labeller CHECK... [--mlruns DIR] [--shared DIR] [--limit N] [--split S] [--out F]`:
+    some checks alone (CHECKS' names, or a body check's data folder: webextract, extraction-merged, wcxb-dev),
+    printed and logged to MLflow as in the whole run; `--out` writes their rows as JSON. Only the whole run
+    (`python -m src.benchmark labeller`) writes the result file and the docs."""
+    import argparse
+    import json
+    import os
+
+    parser = argparse.ArgumentParser(prog="python -m newslabel.bench.labeller", description=main.__doc__)
+    parser.add_argument("checks", nargs="+", choices=[*CHECKS, *BODY_FOLDERS])
+    parser.add_argument("--mlruns", type=Path, help="the store of the champions and of the runs (default mlruns/)")
+    parser.add_argument("--shared", type=Path, help="the shared folder (default ../shared beside the project)")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--split", default="test", choices=("validation", "test"))
+    parser.add_argument("--out", type=Path, help="a JSON file for the rows")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    rows = run(args.shared, args.mlruns, args.limit, split=args.split, only=tuple(args.checks))
+    if args.out:
+        clean = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in rows]
+        args.out.write_text(json.dumps(clean, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

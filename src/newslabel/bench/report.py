@@ -55,6 +55,8 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
 }
 COLUMNS["metadata_train"] = COLUMNS["metadata"]  # the same benchmark on wcxb-dev's train sites
 KIND_ORDER = {"ours": 0, "peer": 1, "baseline": 2, "published": 3}
+WCXB_HEADS = {"word_f1": "word F1 (all)", "with_found": "with found", "without_absent": "without absent",
+              "ms_per_page": "ms/page"}
 CI_COLUMNS = ("body_f1_ci", "accuracy_ci", "macro_f1_ci", "fnc_relative_ci",
               "value_ci")  # rendered from <m>_ci_low/_high
 
@@ -269,7 +271,24 @@ def render_report(report: Report) -> list[str]:
     for row in ordered:  # the labeller's rows stay grouped by check
         lines.append(f"| {_system(row)} | {row.kind} | " + " | ".join(_cell(row, m, f) for m, _, f in cols) + " |")
     lines.append("")
-    return lines + _row_notes(report, gpu) + _run_notes(meta)
+    return lines + (_wcxb_table(report) if base == "labeller" else []) + _row_notes(report, gpu) + _run_notes(meta)
+
+
+def _wcxb_table(report: Report) -> list[str]:
+    """The labeller's wcxb-dev rows again, a line a system: word F1 in all and per page kind, snippets, ms a page."""
+    cells: dict[str, dict[str, float]] = {}
+    for r in report.rows:
+        check, metric = r.params.get("check", ""), r.params.get("metric", "")
+        if check.startswith("wcxb") and "diff" not in metric:
+            cells.setdefault(r.system.removeprefix(f"{check}: ").removesuffix(f" ({metric})"), {})[metric] = \
+                r.metrics["value"]
+    metrics = list(dict.fromkeys(m for by in cells.values() for m in by))
+    heads = [m.removeprefix("word_f1_") if m.startswith("word_f1_") else WCXB_HEADS.get(m, m) for m in metrics]
+    lines = ["wcxb-dev validation, a line a system (means over pages, as above):", "",
+             "| system | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    lines += [f"| {name} | " + " | ".join(format(by.get(m, float("nan")), ".1f" if m == "ms_per_page" else ".3f")
+                                         for m in metrics) + " |" for name, by in cells.items()]
+    return lines + [""] if cells else []
 
 
 def _row_notes(report: Report, gpu: bool) -> list[str]:
@@ -337,8 +356,10 @@ output text.
 
 LABELLER_INTRO = ("The shipped champions (`load_labeller()`), scored through the calls a user makes "
                   "(`label_page`, `predict`; src/newslabel/bench/labeller.py), each check on its source's test "
-                  "split; a row names its check, system and metric. Peers and baselines are scored on the same "
-                  "items in the same run.")
+                  "split (MasakhaNEWS and wcxb-dev: validation); a row names its check, system and metric. Peers "
+                  "and baselines are scored on the same items in the same run. wcxb-dev: its validation sites only "
+                  "(its train sites train the role model), word F1 and snippet shares by its README's rule "
+                  "(src/newslabel/bench/wcxb.py), means over pages with a page bootstrap interval.")
 
 
 METADATA_INTRO = ("Page metadata (`label_page`'s title, date, author; src/newslabel/bench/metadata.py, whose docstring "
