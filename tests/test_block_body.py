@@ -59,11 +59,24 @@ def test_block_body_fits_hand_written_pages_in_seconds():
     X = pd.concat([_frame(_page(k), f"p{k}") for k in range(6)], ignore_index=True)
     y = np.where(X["tag"] == "p", "body", "chrome")
     start = time.perf_counter()
-    model = BlockBody(BlockBodySettings(max_iter=20, min_samples_leaf=2)).fit(X, y)
+    model = BlockBody(BlockBodySettings(trees=20, min_child_samples=2, folds=2)).fit(X, y)
     assert time.perf_counter() - start < 2
     new = _frame(_page(9), "new")
     assert model.predict(new).tolist() == ["boilerplate"] + ["body"] * 4 + ["boilerplate"]
     assert list(model.classes_) == ["body", "boilerplate"]
+
+
+def test_block_body_saves_with_skops(tmp_path):
+    import skops.io
+
+    X = pd.concat([_frame(_page(k), f"p{k}") for k in range(4)], ignore_index=True)
+    model = BlockBody(BlockBodySettings(trees=5, min_child_samples=2, folds=2)).fit(X, np.where(X["tag"] == "p", "body", "x"))
+    path = tmp_path / "m.skops"
+    skops.io.dump(model, path)
+    untrusted = skops.io.get_untrusted_types(file=path)
+    assert not [t for t in untrusted if t.startswith("src.")]
+    again = skops.io.load(path, trusted=untrusted)
+    assert np.allclose(again.predict_proba(X), model.predict_proba(X))
 
 
 def test_block_body_settings_have_their_defaults_in_one_place():

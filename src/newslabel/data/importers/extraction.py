@@ -8,7 +8,6 @@ import gzip
 import json
 import math
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -167,11 +166,10 @@ def import_webextract_pages(root: Path, max_chars: int | None = None) -> dict[st
     return _by_split(rows)
 
 
-def own_passage_rows(info: dict, html: str, gold_text: str, html_path: str, max_chars: int | None,
-                     rule: Callable[[list[str], str], list[bool]] | None = None) -> Rows:
+def own_passage_rows(info: dict, html: str, gold_text: str, html_path: str, max_chars: int | None) -> Rows:
     """A page's rows on newslabel's own passages: segmented as the labeller segments HTML
-    (`ingest.html.segment_html`), each ``body`` when `rule` says so (by default the gold text covers half its
-    tokens: `ingest.peers.score_passages`, webextract's rule), else ``boilerplate``. A page the segmenter refuses
+    (`ingest.html.segment_html`), each ``body`` when the gold text covers half its tokens
+    (`ingest.peers.score_passages`, webextract's rule), else ``boilerplate``. A page the segmenter refuses
     gives no rows. `info` holds the page's doc_id, group, site, url, dataset and split."""
     from newslabel.ingest.html import segment_html
     from newslabel.ingest.peers import score_passages
@@ -180,7 +178,7 @@ def own_passage_rows(info: dict, html: str, gold_text: str, html_path: str, max_
         page = segment_html(info["doc_id"], html_path, html, url=info["url"] or None, max_chars=max_chars)
     except InputError:
         return []
-    body = (rule or score_passages)([p.text for p in page.passages], gold_text)
+    body = score_passages([p.text for p in page.passages], gold_text)
     return [{**info, "text": p.text, "label": "body" if b else "boilerplate", "index": p.index, "line": None,
              "title": page.title or "", "source_path": html_path, "tag": p.tag, "tag_path": p.tag_path,
              "class_tokens": p.class_tokens, "link_density": float(p.link_density), "depth": p.depth,
