@@ -49,6 +49,18 @@ def test_block_features_by_hand():
     assert _col(F, "log_words_m1") == [-1.0, *_col(F, "log_words")[:-1]]
 
 
+def test_training_rows_and_label_page_give_the_same_features():
+    from newslabel.data.importers.extraction import own_passage_rows
+    from newslabel.models.inputs import role_frame
+    from newslabel.predict.labeller import read_page
+
+    info = {"doc_id": "d", "group": "s", "site": "s", "url": "", "dataset": "x", "split": "train"}
+    training = pd.DataFrame(own_passage_rows(info, PAGE, "The council met on Monday to vote.", "d.html", None))
+    served = role_frame(read_page(PAGE, "d").records(), PAGE)
+    assert np.array_equal(block_matrix(training), block_matrix(served))
+    assert block_matrix(served)[:, FEATURE_NAMES.index("depth")].tolist() == [3, 3, 3, 3, 2]
+
+
 def _page(k: int) -> str:
     story = "".join(f"<p>Story {k} sentence {j} tells of the harbour, the council and the vote.</p>" for j in range(4))
     return (f"<html><body><nav><a href='/'>Home</a><a href='/{k}'>Sport</a></nav><article>{story}</article>"
