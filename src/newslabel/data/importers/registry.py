@@ -10,13 +10,11 @@ from newslabel.data.importers.common import Rows
 from newslabel.data.importers.extraction import import_extraction_merged, import_webextract, import_webextract_pages
 from newslabel.data.importers.stance import import_arc, import_fnc1
 from newslabel.data.importers.topic import import_agnews, import_bbc, import_huffpost, import_iptc, import_masakhanews
-from newslabel.data.importers.wcxb import import_wcxb_pages
 
 IMPORTERS: dict[str, Callable[[Path], dict[str, dict[str, Rows]]]] = {
     "webextract": import_webextract,
     "extraction_merged": import_extraction_merged,
     "webextract_pages": import_webextract_pages,
-    "wcxb_pages": import_wcxb_pages,
     "bbc": import_bbc,
     "agnews": import_agnews,
     "fnc1": import_fnc1,
