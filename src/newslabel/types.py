@@ -19,6 +19,8 @@ class Passage:
     tag_path: str = ""
     class_tokens: str = ""
     link_density: float = 0.0
+    depth: int = 0  # elements above the passage's first text, from the content root
+    blocks: str = ""  # ids (document order, space-separated) of the block elements from the root down to its own
 
     def to_dict(self) -> dict:
         return asdict(self)

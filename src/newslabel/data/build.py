@@ -24,7 +24,8 @@ from newslabel.labels.stories import stance_contexts
 from newslabel.types import Page
 
 SPLITS = ("train", "validation", "test")
-ROLE_COLUMNS = ("index", "line", "title", "site", "source_path", "tag", "tag_path", "class_tokens", "link_density")
+ROLE_COLUMNS = ("index", "line", "title", "site", "source_path", "tag", "tag_path", "class_tokens", "link_density",
+                "depth", "blocks")
 MIN_RULE_CONFIDENCE = 0.6  # rule-labelled passages below this are left unlabelled
 
 

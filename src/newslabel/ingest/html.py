@@ -265,20 +265,34 @@ class BlockWalker:
 
 
 class _PassageWalker(BlockWalker):
-    """Each line a `Passage` with its tag, tag path and class/id tokens."""
+    """Each line a `Passage` with its tag, tag path, class/id tokens, depth and block ancestors.
+
+    Every element gets an id in document order; a passage's `blocks` are the ids of the block elements from the
+    content root down to the innermost one holding its first text, so that page-level code can sum the words of
+    any ancestor block (`models.block_features`) without walking the tree again.
+    """
+
+    root_state = ("", (), (), ())
 
     def __init__(self, doc_id: str, source_path: str, max_chars: int):
         super().__init__()
         self.doc_id, self.source_path, self.max_chars = doc_id, source_path, max_chars
         self.passages: list[Passage] = []
+        self.elements = 0
+
+    def enter(self, el, tag: str, state):
+        self.elements += 1
+        blocks = state[3] + (self.elements,) if tag in BLOCK_TAGS else state[3]
+        return (*super().enter(el, tag, state), blocks)
 
     def emit(self, text: str, context, link_density: float) -> None:
-        tag, path, classes = context
+        tag, path, classes, blocks = context
         for piece in _capped([text], self.max_chars):
             self.passages.append(
                 Passage(self.doc_id, self.source_path, len(self.passages), None, piece, tag=tag,
                         tag_path=">".join(path[-6:]), class_tokens=" ".join(classes),
-                        link_density=round(link_density, 4))
+                        link_density=round(link_density, 4), depth=len(path),
+                        blocks=" ".join(map(str, blocks)))
             )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 ROLE_INPUT = ("doc_id", "group", "text", "index", "line", "title", "site", "source_path", "tag", "tag_path",
-              "class_tokens", "link_density", "html")
+              "class_tokens", "link_density", "depth", "blocks", "html")
 
 
 def role_frame(records: list[dict], html: str | None = None) -> pd.DataFrame:
@@ -18,11 +18,13 @@ def role_frame(records: list[dict], html: str | None = None) -> pd.DataFrame:
     rows = [{c: r.get(c) for c in ROLE_INPUT} for r in records]
     for r in rows:
         r["group"] = r["group"] or r["site"] or r["doc_id"]
-        for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens"):
+        for c in ("title", "site", "source_path", "tag", "tag_path", "class_tokens", "blocks"):
             r[c] = r[c] or ""
+        r["depth"] = int(r["depth"] or 0)
         r["html"] = html or ""
         r["link_density"] = float(r["link_density"] or 0.0)
-    return pd.DataFrame(rows, columns=list(ROLE_INPUT), dtype=object).astype({"line": "float64", "index": "int64"})
+    types = {"line": "float64", "index": "int64", "depth": "int64"}
+    return pd.DataFrame(rows, columns=list(ROLE_INPUT), dtype=object).astype(types)
 
 
 def text_frame(columns: dict) -> pd.DataFrame:

@@ -113,7 +113,7 @@ def role_example(test: pd.DataFrame) -> pd.DataFrame:
     from newslabel.models.inputs import ROLE_INPUT
 
     page = inputs(test)[test["doc_id"] == test["doc_id"].iloc[0]]
-    return page.reindex(columns=list(ROLE_INPUT)).fillna({"html": ""})
+    return page.reindex(columns=list(ROLE_INPUT)).fillna({"html": "", "blocks": "", "depth": 0})
 
 
 def promote(task: str, cfg: DictConfig, validation: pd.DataFrame, val_pred, value, info, digest: str) -> dict:

@@ -181,7 +181,8 @@ def own_passage_rows(info: dict, html: str, gold_text: str, html_path: str, max_
     body = score_passages([p.text for p in page.passages], gold_text)
     return [{**info, "text": p.text, "label": "body" if b else "boilerplate", "index": p.index, "line": None,
              "title": page.title or "", "source_path": html_path, "tag": p.tag, "tag_path": p.tag_path,
-             "class_tokens": p.class_tokens, "link_density": float(p.link_density)}
+             "class_tokens": p.class_tokens, "link_density": float(p.link_density), "depth": p.depth,
+             "blocks": p.blocks}
             for p, b in zip(page.passages, body)]
 
 
