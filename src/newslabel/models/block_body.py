@@ -18,12 +18,12 @@ sample's six-role pages, the public extraction sets and wcxb-dev all train it. N
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GroupKFold, cross_val_predict
 
 from newslabel.labels.context import page_slices
 from newslabel.models.block_features import FEATURE_NAMES, _neighbours, block_matrix
@@ -62,16 +62,18 @@ class BlockBody(BaseEstimator, ClassifierMixin):
         s = self._s()
         yb = (np.asarray(y, dtype=object) == BODY).astype(int)
         docs = X["doc_id"].astype(str).tolist()
-        fold = np.array([zlib.crc32(d.encode()) % s.folds for d in docs])
+        if len(set(docs)) < 2:
+            raise ValueError("BlockBody: the cross-fitted stages need at least 2 pages")
+        cv = GroupKFold(n_splits=min(s.folds, len(set(docs))))
         F = block_matrix(X)
         if s.text_features:
             T = self._hashed(X)
-            oof = _cross_fit(lambda: self._text_model(), T, yb, fold, lambda m, A: m.decision_function(A))
+            oof = cross_val_predict(self._text_model(), T, yb, groups=docs, cv=cv, method="decision_function")
             self.text_ = self._text_model().fit(T, yb)
             F = np.c_[F, oof]
         self.first_ = self._trees(F, yb)
         if s.stage2:
-            oof = _cross_fit(lambda: _Trees(self), F, yb, fold, lambda m, A: m.p(A))
+            oof = cross_val_predict(_Trees(self), F, yb, groups=docs, cv=cv, method="predict_proba")[:, 1]
             self.second_ = self._trees(np.c_[F, _stage2(oof, docs)], yb)
         self.classes_ = np.array([BODY, NOT_BODY])
         return self
@@ -114,18 +116,23 @@ class BlockBody(BaseEstimator, ClassifierMixin):
         return lgb.train(params, data, num_boost_round=s.trees).model_to_string()
 
 
-class _Trees:
-    """The first stage refit on some folds (for `_cross_fit`)."""
+class _Trees(BaseEstimator, ClassifierMixin):
+    """The first stage as an estimator, refit on some folds by `cross_val_predict`."""
 
-    def __init__(self, owner: BlockBody):
+    def __init__(self, owner: BlockBody | None = None):
         self.owner = owner
 
     def fit(self, F, yb):
-        self.model = self.owner._trees(F, yb)
+        self.model_ = self.owner._trees(F, yb)
+        self.classes_ = np.array([0, 1])
         return self
 
-    def p(self, F):
-        return _booster(self.model).predict(F, num_threads=1)
+    def predict_proba(self, F) -> np.ndarray:
+        p = _booster(self.model_).predict(F, num_threads=1)
+        return np.c_[1 - p, p]
+
+    def predict(self, F) -> np.ndarray:
+        return self.predict_proba(F).argmax(axis=1)
 
 
 _BOOSTERS: dict[int, object] = {}
@@ -139,16 +146,6 @@ def _booster(model_text: str):
     if key not in _BOOSTERS:
         _BOOSTERS[key] = lgb.Booster(model_str=model_text)
     return _BOOSTERS[key]
-
-
-def _cross_fit(make, A, yb: np.ndarray, fold: np.ndarray, score) -> np.ndarray:
-    """Out-of-fold scores of make() fit on the other folds (0 where a fold leaves one class)."""
-    out = np.zeros(len(yb))
-    for k in np.unique(fold):
-        test = fold == k
-        if len(np.unique(yb[~test])) == 2:
-            out[test] = score(make().fit(A[~test], yb[~test]), A[test])
-    return out
 
 
 def _stage2(p: np.ndarray, docs: list[str]) -> np.ndarray:

@@ -116,13 +116,13 @@ class BodyGate(BaseEstimator, ClassifierMixin):
         body = list(self.classes_).index(BODY)
         html = has_html(X) if self.html_only else np.ones(len(X), bool)
         if html.any():
-            gate = shift_odds(_p_body(self.body_, X[html]), getattr(self, "html_offset", 0.0))
+            gate = shift_odds(_p_body(self.body_, X[html]), self.html_offset)
             p[html] = mix_body(p[html], gate, body)
-        text_body = getattr(self, "text_body_", None)  # None in models fitted before it existed
+        text_body = self.text_body_
         if text_body is not None and (~html).any():
             w = self.text_weight
             gate = w * _p_body(text_body, text_view(X[~html])) + (1 - w) * p[~html, body]
-            p[~html] = mix_body(p[~html], shift_odds(gate, getattr(self, "text_offset", 0.0)), body)
+            p[~html] = mix_body(p[~html], shift_odds(gate, self.text_offset), body)
         return p
 
     def predict(self, X):

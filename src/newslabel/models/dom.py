@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from newslabel.ingest import html as ingest_html
 from newslabel.ingest import peers
 from newslabel.ingest.html import BlockWalker
+from newslabel.models.role_context import WINDOW
 
 # The webextract README's skip list: the segmenter's, except that it keeps the text of <button>.
 SKIP_TAGS = ingest_html.SKIP_TAGS - {"button"}
@@ -35,7 +36,6 @@ HINTS = ("article", "body", "content", "story", "post", "entry", "main", "text",
 PROSE_MIN_TOKENS = 10
 MAIN_SHARES = (0.5, 0.8, 0.95)  # main containers: the deepest elements with more than these shares of the prose
 ANCESTOR_LEVELS = 4  # trafilatura's share of the text of the passage's ancestors, 1 to this many levels up
-WINDOW = 3
 TRAFILATURA_MODES = tuple(peers.TRAFILATURA_MODES)  # ("precision", "default", "recall")
 FEATURE_NAMES: list[str] = [
     "has_html", "matched", "log_depth", "link_density", "prose",

@@ -19,7 +19,8 @@ The role model uses it when the model config has ``html_features`` (``configs/mo
 these lines in `models.build_pipeline`, after the context part (`benchmark` adds the part itself until then)::
 
     if task == "role" and cfg.get("html_features"):
-        from .html_features import html_part
+        from newslabel.models.dom_features import html_part
+
         parts.append(html_part(cfg.html_features))
 
 >>> paras = ["The council met on Monday and approved the harbour plan after a debate.",
@@ -43,6 +44,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.model_selection import PredefinedSplit, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
@@ -57,7 +59,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
 
     With ``stack=True`` the output is instead the cross-fitted log-probabilities of a boosted-tree model
     (`HistGradientBoostingClassifier`) over the dense features above, plus, where enabled, the page-context
-    features of `features.RoleContext` (``context``), how many training pages of other sites carry the same
+    features of `models.role_context.RoleContext` (``context``), how many training pages of other sites carry the same
     line (``line_frequency``; learned in `fit`, like the context's site templates, never read from the batch) and a stacked character n-gram TF-IDF logistic regression (``text_model``). On the
     training rows the outputs come from models fit on the other folds of pages (``folds``), so the outer linear
     model learns how far to trust them. With ``dom`` and ``trafilatura`` off, it reads the text dump only.
@@ -88,7 +90,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
         return dense, tokens
 
     def _modes(self) -> tuple[str, ...]:
-        return tuple(getattr(self, "trafilatura_modes", TRAFILATURA_MODES))  # models saved before the option: all
+        return tuple(self.trafilatura_modes)
 
     def _plain(self, X: pd.DataFrame):
         dense, tokens = self._page_block(X)
@@ -110,15 +112,13 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
             if training:
                 self.context_ = RoleContext(use_html=self.dom, comments=self.comment_section)
                 blocks.append(self.context_.fit_transform(X).toarray())
-            else:  # models fitted before the context was kept read each page on its own
-                ctx = getattr(self, "context_", None) or RoleContext(use_html=self.dom)
-                blocks.append(ctx.transform(X).toarray())
+            else:
+                blocks.append(self.context_.transform(X).toarray())
         if self.line_frequency:
             if training:
                 self.site_line_pages_, self.site_pages_ = line_counts(X)
                 self.line_pages_ = _totals(self.site_line_pages_)
-            blocks.append(line_frequency(X, getattr(self, "site_line_pages_", {}), getattr(self, "site_pages_", {}),
-                                         getattr(self, "line_pages_", None)))
+            blocks.append(line_frequency(X, self.site_line_pages_, self.site_pages_, self.line_pages_))
         return np.hstack(blocks)
 
     # -- fitting -------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
             def text_lr():
                 return LogisticRegression(C=4.0, max_iter=2000, random_state=self.seed)
 
-            parts.append(_cross_fit(text_lr, T, y, fold))
+            parts.append(cross_val_predict(text_lr(), T, y, cv=PredefinedSplit(fold), method="predict_proba"))
             self.text_lr_ = text_lr().fit(T, y)
         A = np.hstack(parts)
 
@@ -158,7 +158,7 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
                                                   max_leaf_nodes=self.max_leaf_nodes, random_state=self.seed)
 
         with _one_thread():  # OpenMP threads on a busy 2-core machine make the trees ~6x slower, not faster
-            oof = _cross_fit(gbm, A, y, fold)
+            oof = cross_val_predict(gbm(), A, y, cv=PredefinedSplit(fold), method="predict_proba")
             self.gbm_ = gbm().fit(A, y)
         return sparse.csr_matrix(_log_odds(oof))
 
@@ -195,21 +195,6 @@ def _page_folds(docs: np.ndarray, folds: int) -> np.ndarray:
     """A fold per row, the same for every row of a page (by a hash of its doc_id)."""
     ids = {d: hashing.fold(d, folds) for d in set(docs)}
     return np.asarray([ids[d] for d in docs])
-
-
-def _cross_fit(make, A, y: np.ndarray, fold: np.ndarray) -> np.ndarray:
-    """Out-of-fold class probabilities (columns in sorted class order) of make() fit on the other folds."""
-    classes = np.unique(y)
-    out = np.zeros((A.shape[0], len(classes)))
-    for k in np.unique(fold):
-        test = fold == k
-        if len(np.unique(y[~test])) < 2:  # a fold that leaves one class: the class shares instead
-            out[test] = [(y[~test] == c).mean() for c in classes]
-            continue
-        model = make().fit(A[~test], y[~test])
-        cols = np.searchsorted(classes, model.classes_)
-        out[np.ix_(test, cols)] = model.predict_proba(A[test])
-    return out
 
 
 def _log_odds(proba: np.ndarray) -> np.ndarray:
@@ -256,7 +241,7 @@ def line_frequency(X: pd.DataFrame, site_lines: dict[str, dict[str, int]], site_
 
     The page's own site is left out on training pages and new pages alike, so the feature reads the same for a
     page of an unseen site (the usual case: splits are by site) as for the training pages, and a page's features
-    never depend on the other pages of the batch. Site templates are `features.RoleContext`'s template share.
+    never depend on the other pages of the batch. Site templates are `models.role_context.RoleContext`'s template share.
 
     >>> site_lines, site_pages = {"s": {"home": 2, "rain": 1}, "t": {"home": 1}}, {"s": 2, "t": 1}
     >>> X = pd.DataFrame({"doc_id": ["new", "new", "old"], "site": ["u", "u", "s"], "text": ["Home", "Sun", "Home"]})
