@@ -91,11 +91,13 @@ def test_gold_rows(built):
         "doc_id": AGG, "group": AGG, "text": "logo", "index": 0, "line": 1,
         "title": "Marrowby tidal barrier delayed again after council splits over costs", "site": "pages",
         "source_path": first["source_path"], "tag": "", "tag_path": "", "class_tokens": "", "link_density": 0.0,
-        "label": "chrome", "label_source": "gold", "confidence": 1.0}
+        "depth": 0, "blocks": "", "label": "chrome", "label_source": "gold", "confidence": 1.0}
     assert first["source_path"].endswith("tests/fixtures/pages/tiny-aggregator.txt")
     news = [r for r in train if r["doc_id"] == NEWS]
     assert [(r["index"], r["tag"], r["label"]) for r in news][6] == (6, "p", "body")
     assert news[6]["link_density"] == 0.2371
+    # the walk numbers elements in document order: body 1, header 2 ... main 9, article 10, the fourth <p> 15
+    assert (news[6]["depth"], news[6]["blocks"]) == (4, "1 9 10 15")
 
 
 def test_unannotated_passages_get_rule_labels(built):
