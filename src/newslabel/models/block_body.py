@@ -46,7 +46,7 @@ class BlockBodySettings:
     text_alpha: float = 2e-6  # the text model's L2 penalty (SGD logistic regression)
     folds: int = 4  # page folds for the cross-fitted text model and first stage
     stage2: bool = True  # a second model over the first stage's p(body) of the neighbours
-    rules: bool = False  # + the labelling rules' page context (block_features.rule_matrix, ~12 ms a page)
+    rules: bool = False  # + the labelling rules' page context (block_features.rule_matrix: 12-32 ms a page)
     line_frequency: bool = False  # + how many training pages of other sites carry the line (learned in fit)
     seed: int = 0
 
