@@ -95,3 +95,18 @@ def test_block_body_settings_have_their_defaults_in_one_place():
     assert BlockBody().settings is None  # nothing done in __init__
     with pytest.raises(TypeError):
         BlockBodySettings(unknown=1)
+
+
+def test_block_body_with_the_rules_context_and_line_frequency(tmp_path):
+    import skops.io
+
+    X = pd.concat([_frame(_page(k), f"p{k}").assign(site=f"s{k % 2}") for k in range(6)], ignore_index=True)
+    y = np.where(X["tag"] == "p", "body", "chrome")
+    s = BlockBodySettings(trees=20, min_child_samples=2, folds=2, rules=True, line_frequency=True)
+    model = BlockBody(s).fit(X, y)
+    new = _frame(_page(9), "new")
+    assert model.predict(new).tolist() == ["boilerplate"] + ["body"] * 4 + ["boilerplate"]
+    path = tmp_path / "m.skops"
+    skops.io.dump(model, path)
+    again = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
+    assert np.allclose(again.predict_proba(new), model.predict_proba(new))

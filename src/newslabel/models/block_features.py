@@ -71,6 +71,19 @@ def block_matrix(X: pd.DataFrame) -> np.ndarray:
     return np.round(out, 3)
 
 
+def rule_matrix(X: pd.DataFrame) -> np.ndarray:
+    """The labelling rules' page context a passage (`models.role_context.page_features` without template
+    statistics or HTML columns: the rules' votes and combined role, section cues such as a related header above,
+    the longest prose run, title similarity), float32; rows of a page contiguous and in page order."""
+    from newslabel.models.role_context import page_features as context_features
+
+    cols = [c for c in ("doc_id", "text", "title", "site", "tag", "link_density", "class_tokens") if c in X]
+    records = X[cols].to_dict("records")
+    rows = [f for s in page_slices(X["doc_id"].astype(str).tolist())
+            for f in context_features(records[s], None, use_html=False)]
+    return np.asarray(rows, np.float32).reshape(len(X), -1)
+
+
 def text_stats(texts: list[str]) -> np.ndarray:
     """TEXT_NAMES a passage: sizes and the punctuation, digit and case ratios that hold in any language."""
     out = np.zeros((len(texts), len(TEXT_NAMES)))
