@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from newslabel.bench.bodytext import token_prf
+
 WORD = re.compile(r"\w+")
 ARTICLE = "article"
 BOOTSTRAP = 1000  # resamples of a page bootstrap (the labeller benchmark passes configs/benchmark.yaml's)
@@ -44,11 +46,7 @@ def word_prf(output: str | None, gold: str | None) -> tuple[float, float, float]
     pred, ref = words(output), words(gold)
     if not ref:
         return (1.0, 1.0, 1.0) if not pred else (0.0, 0.0, 0.0)
-    hit = sum((pred & ref).values())
-    if not hit:
-        return 0.0, 0.0, 0.0
-    p, r = hit / sum(pred.values()), hit / sum(ref.values())
-    return p, r, 2 * p * r / (p + r)
+    return token_prf(ref, pred)
 
 
 def word_f1(output: str | None, gold: str | None) -> float:
