@@ -318,8 +318,9 @@ class SimilarityFeatures(BaseEstimator, TransformerMixin):
         cos_t = np.asarray(h.multiply(t).sum(axis=1)).ravel()
         cos_c = np.asarray(h.multiply(c).sum(axis=1)).ravel()
         distinct = list(dict.fromkeys(heads))
-        # cosines of every sentence with every distinct headline, in one product
-        sims = (vectors[[where[x] for x in sentences]] @ vectors[[where[x] for x in distinct]].T).toarray()
+        # cosines of every sentence with every distinct headline, in one sparse product (dense, a training set's
+        # sentences x headlines would be hundreds of MB)
+        sims = (vectors[[where[x] for x in sentences]] @ vectors[[where[x] for x in distinct]].T).tocsc()
         best = _best_sentence(sims, {x: j for j, x in enumerate(distinct)}, spans, heads, contexts)
         dense = np.column_stack([cos_t, cos_c, best, pair_features(heads, texts), pair_features(heads, contexts)])
         return sparse.csr_matrix(dense.astype(np.float64))
@@ -335,17 +336,18 @@ def _sentences(contexts: list[str]) -> tuple[dict[str, tuple[int, int]], list[st
     return spans, sentences
 
 
-def _best_sentence(sims: np.ndarray, column: dict, spans: dict, heads: list[str], contexts: list[str]) -> np.ndarray:
-    """max over the context's sentences of cosine(headline, sentence), from `sims` (sentences x headlines);
-    cosines are >= 0, so a context no sentence of which shares a term gets 0."""
-    best: dict[tuple[str, str], float] = {}  # a page's body rows share one (headline, context) pair
-    out = np.zeros(len(heads))
-    for k, (h, c) in enumerate(zip(heads, contexts)):
-        if (h, c) not in best:
-            a, b = spans[c]
-            best[h, c] = sims[a:b, column[h]].max()
-        out[k] = best[h, c]
-    return out
+def _best_sentence(sims, column: dict, spans: dict, heads: list[str], contexts: list[str]) -> np.ndarray:
+    """max over the context's sentences of cosine(headline, sentence), from `sims` (sparse, sentences x
+    headlines), one headline's column made dense at a time; cosines are >= 0, so a context no sentence of which
+    shares a term gets 0."""
+    contexts_of: dict[str, list[str]] = {}  # a page's body rows share one (headline, context) pair
+    for h, c in dict.fromkeys(zip(heads, contexts)):
+        contexts_of.setdefault(h, []).append(c)
+    best: dict[tuple[str, str], float] = {}
+    for h, cs in contexts_of.items():
+        cosines = sims[:, column[h]].toarray().ravel()
+        best.update({(h, c): cosines[slice(*spans[c])].max() for c in cs})
+    return np.array([best[h, c] for h, c in zip(heads, contexts)], dtype=float)
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
