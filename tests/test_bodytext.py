@@ -246,15 +246,18 @@ def test_shipped_role_config_builds_a_text_dump_body_model_without_html_features
     from newslabel.models.dom_features import HtmlFeatures
     from newslabel.models.pipeline import build_pipeline
 
-    cfg = compose("train", [])
+    cfg = compose("train", ["++tasks.role.body_gate.text_weight=0.75"])
     gate = build_pipeline("role", cfg.model, OmegaConf.to_container(cfg.tasks.role, resolve=True), cfg.seed)
 
     def html_features(model) -> HtmlFeatures:
         (found,) = [v for v in model.get_params(deep=True).values() if isinstance(v, HtmlFeatures)]
         return found
 
-    assert isinstance(gate, BodyGate) and (gate.text_weight, gate.n_jobs) == (0.5, 2)
-    assert (gate.html_offset, gate.text_offset) == (0.0, 0.0)
+    # what the config sets reaches the gate; what it leaves out keeps BodyGate's defaults
+    assert isinstance(gate, BodyGate) and (gate.text_weight, gate.n_jobs) == (0.75, cfg.tasks.role.body_gate.n_jobs)
+    defaults = BodyGate(None, None).get_params()
+    assert (gate.html_only, gate.html_offset, gate.text_offset) == tuple(defaults[k] for k in
+                                                                         ("html_only", "html_offset", "text_offset"))
     assert (html_features(gate.body).dom, html_features(gate.body).trafilatura) == (True, True)
     assert (html_features(gate.text_body).dom, html_features(gate.text_body).trafilatura) == (False, False)
     assert html_features(gate.text_body).text_model is True  # the rest of the body model's settings

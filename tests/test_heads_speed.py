@@ -18,7 +18,7 @@ from newslabel.labels.context import norm_line
 from newslabel.models import pipeline, static_embed, text, topic
 from newslabel.models.pipeline import build_pipeline
 from newslabel.models.text import CompactTfidf, SimilarityFeatures, shared_analysis
-from newslabel.models.topic import FixedEmbedding, TopicHead
+from newslabel.models.topic import FixedEmbedding, TopicHead, TopicSettings
 
 CFG = OmegaConf.create({"classifier": "logreg", "solver": "liblinear", "C": 1.0, "class_weight": None,
                         "calibration": "none", "word_ngrams": [1, 2], "char_ngrams": [2, 4], "max_features": 5000,
@@ -102,7 +102,7 @@ def fitted_heads() -> dict:
     words = build_pipeline("topic", CFG, {"char_ngrams": False}, seed=0)
     vectors = np.random.default_rng(0).normal(size=(len(static_embed._tokenizer(wordpiece_tokenizer()).get_vocab()),
                                                      8)).astype(np.float32)
-    head = TopicHead(words, FixedEmbedding(vectors, wordpiece_tokenizer()), mix_tokens=5, source_weights={"bbc": 1})
+    head = TopicHead(words, FixedEmbedding(vectors, wordpiece_tokenizer()), TopicSettings(mix_tokens=5, source_weights={"bbc": 1}))
     heads = [t.split(" the ")[0] for t in texts]
     stance_X = pd.DataFrame({"headline": heads * 2, "text": texts + texts[4:] + texts[:4],
                              "context": texts + texts[4:] + texts[:4]}, dtype=object)

@@ -16,7 +16,7 @@ from newslabel.bench.labeller import eval_masakhanews
 from newslabel.data.importers.topic import import_masakhanews
 from newslabel.models import static_embed
 from newslabel.models.static_embed import StaticEmbedding
-from newslabel.models.topic import FixedEmbedding, TopicHead, source_weights
+from newslabel.models.topic import FixedEmbedding, TopicHead, TopicSettings, source_weights
 
 WORDS = ["[UNK]", "the", "goal", "match", "striker", "vote", "poll", "minister"]
 
@@ -50,8 +50,8 @@ def _head(mix_tokens: float = 1.0) -> TopicHead:
     X = pd.DataFrame({"text": ["goal match", "striker goal", "vote poll", "minister vote", "the goal"],
                       "doc_id": ["bbc-1", "bbc-2", "bbc-3", "bbc-4", "hp-1"]})
     y = ["sport", "sport", "politics", "politics", "sport"]
-    head = TopicHead(DummyClassifier(strategy="prior"), FixedEmbedding(VECTORS, word_tokenizer()), C=10.0,
-                     mix_tokens=mix_tokens)
+    head = TopicHead(DummyClassifier(strategy="prior"), FixedEmbedding(VECTORS, word_tokenizer()),
+                     TopicSettings(C=10.0, mix_tokens=mix_tokens, source_weights={}))
     return head.fit(X, y)
 
 

@@ -82,7 +82,7 @@ def test_child_runs_log_config_metrics_dataset_and_artifacts(trained):
                                    "task": task}
         config = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/config.yaml")
         role = trained.cfg.tasks.role
-        assert f"smoothing: {role.smoothing}" in config and f"hmm_prior_power: {role.hmm_prior_power}" in config
+        assert f"smoothing: {role.smoothing}" in config and f"comment_section: {role.comment_section}" in config
         assert run.data.tags["git_commit"] == run.data.tags["mlflow.source.git.commit"]
         for split in ("test", "val"):
             assert {f"{split}_accuracy", f"{split}_macro_f1"} <= set(run.data.metrics)

@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from newslabel.errors import InputError
 from newslabel.ingest.metadata import site_of, text_metadata
 from newslabel.ingest.page_meta import html_page_metadata
-from newslabel.ingest.text import _HAS_WORD, _TOKEN, _capped, max_passage_chars, normalise_space
+from newslabel.ingest.text import _HAS_WORD, _TOKEN, ENDS_WITH_MARK, _capped, max_passage_chars, normalise_space
 from newslabel.types import Page, Passage
 
 # -- HTML structure ------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def check_html_end(source_path: str, text: str, warnings: list[str] | None = Non
         raise InputError(source_path, f"truncated HTML: ends inside a tag ({_end(tail, lt)})")
     last_tag = _end(tail, tail.rfind("<", 0, gt))
     trailing = html_lib.unescape(tail[gt + 1 :]).strip()  # "&nbsp;" is white space too
-    if trailing and not _ENDS_SENTENCE.search(trailing):
+    if trailing and not ENDS_WITH_MARK.search(trailing):
         raise InputError(source_path, f"truncated HTML: ends in the middle of text ({last_tag})")
     opened = _OPEN_DOC.search(text)
     if warnings is None or not (opened or trailing):
@@ -125,7 +125,6 @@ def check_html_end(source_path: str, text: str, warnings: list[str] | None = Non
 
 
 _OPEN_DOC = re.compile(r"<(html|body)[\s>]", re.I)
-_ENDS_SENTENCE = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")  # text that may end a page: a whole sentence
 _CLOSE_DOC = re.compile(r"</(body|html)\s*>", re.I)
 
 

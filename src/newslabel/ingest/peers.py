@@ -32,7 +32,7 @@ from functools import lru_cache
 
 THRESHOLD = 0.5  # a passage is body when at least this share of its tokens is matched
 HEURISTIC_MIN_TOKENS = 5  # picked on the dev split by the README (from 3 ... 40)
-SENTENCE_MARKS = ".!?。！？"
+HEURISTIC_MARKS = ".!?。！？"  # the README's heuristic: a passage with one of these is body
 
 
 # CJK ideographs (unified, extensions A-F, compatibility) and kana (hiragana, katakana and their
@@ -84,7 +84,7 @@ def score_passages(passage_texts: list[str], extracted_text: str, threshold: flo
 
 def heuristic(passage_texts: list[str], min_tokens: int = HEURISTIC_MIN_TOKENS) -> list[bool]:
     """Body when the passage has at least `min_tokens` tokens and contains one of . ! ? 。 ！ ？."""
-    return [len(tokens(t)) >= min_tokens and any(m in t for m in SENTENCE_MARKS) for t in passage_texts]
+    return [len(tokens(t)) >= min_tokens and any(m in t for m in HEURISTIC_MARKS) for t in passage_texts]
 
 
 # -- the peers: decoded HTML -> text ----------------------------------------------------------

@@ -11,12 +11,14 @@ import re
 from newslabel.ingest.files import limits
 
 _WS = re.compile(r"[\s\u00a0\u200b\u200c\u200d\ufeff]+")
-# A sentence ends at one of SENTENCE_MARKS, then any of CLOSERS (quotes, brackets).
-SENTENCE_MARKS = ".!?\u2026\u3002"
-CLOSERS = "\"'\u201d\u2019)\\]"
+# A sentence ends at one of SENTENCE_MARKS (full-width ones included), then any of CLOSERS (quotes, brackets).
+SENTENCE_MARKS = ".!?\u2026\u3002\uff01\uff1f"
+CLOSERS = "\"'\u201d\u2019\u00bb)\\]"
 # Text that ends as a sentence may: its last character a mark or a closer (the labelling rules' prose test).
 ENDS_SENTENCE = re.compile(f"[{SENTENCE_MARKS}{CLOSERS}]$")
-_SENTENCE_BREAK = re.compile(f"[{SENTENCE_MARKS}][{CLOSERS}]* ")  # a sentence's end inside text, and the space
+# Text that ends a whole sentence: a mark, then only closers.
+ENDS_WITH_MARK = re.compile(f"[{SENTENCE_MARKS}][{CLOSERS}]*$")
+SENTENCE_BREAK = re.compile(f"[{SENTENCE_MARKS}][{CLOSERS}]* ")  # a sentence's end inside text, and the space
 _HAS_WORD = re.compile(r"\w")
 _TOKEN = re.compile(r"[a-z]+")
 
@@ -41,7 +43,7 @@ def split_long(text: str, cap: int) -> list[str]:
     pieces, start = [], 0
     while len(text) - start > cap:
         window = text[start : start + cap + 1]
-        ends = [m.end() for m in _SENTENCE_BREAK.finditer(window) if m.end() > cap // 2]
+        ends = [m.end() for m in SENTENCE_BREAK.finditer(window) if m.end() > cap // 2]
         cut = ends[-1] if ends else window.rfind(" ", cap // 2) + 1 or cap
         cut = min(cut, cap)
         piece = text[start : start + cut].strip()

@@ -19,18 +19,11 @@ import re
 import numpy as np
 import pandas as pd
 
+from newslabel.ingest.text import CLOSERS, SENTENCE_MARKS
 from newslabel.labels.context import page_slices
 from newslabel.models.inputs import strings
+from newslabel.models.vocab import CLASS_HINTS, TAGS
 
-TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "a", "span", "figcaption", "blockquote",
-        "pre", "dd", "dt", "section", "article", "header", "footer", "nav", "aside", "form", "strong", "em", "b",
-        "tr", "table", "main", "body", "label", "time", "code", "small", "i", "summary", "caption", "address")
-HINTS = ("article", "body", "content", "story", "post", "entry", "main", "text", "paragraph", "prose", "rich",
-         "related", "recommend", "more", "teaser", "promo", "newsletter", "subscribe", "comment", "share", "social",
-         "nav", "menu", "footer", "header", "sidebar", "widget", "ad", "ads", "advert", "sponsor", "caption", "credit",
-         "byline", "author", "date", "time", "meta", "tag", "tags", "breadcrumb", "cookie", "modal", "popup",
-         "video", "gallery", "embed", "quote", "list", "card", "headline", "title", "summary", "lead", "reply",
-         "message", "product", "price", "description", "review", "item", "doc", "answer", "question", "copyright")
 LEVELS = ("self", "parent", "grand", "great")  # the passage's own block element, then 1-3 block levels up
 WINDOWS = (5, 11)
 TEXT_NAMES = ["log_words", "log_chars", "word_len", "punct", "digits", "upper", "ends_sentence", "sentences",
@@ -44,16 +37,16 @@ FEATURE_NAMES: list[str] = [
     *[f"{f}_{d}" for d in ("m2", "m1", "p1", "p2") for f in ("log_words", "link_density", "ends_sentence")],
     *[f"mean{w}_{f}" for w in WINDOWS for f in ("log_words", "link_density", "ends_sentence")],
     "log_same_structure", "share_same_structure", "log_same_text", "log_siblings",
-    *[f"hint_{h}" for h in HINTS],
+    *[f"hint_{h}" for h in CLASS_HINTS],
 ]
 _WORD = re.compile(r"\w+")
 _PUNCT = re.compile(r"[^\w\s]")
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[A-ZÀ-Þ]")
-_SENTENCE = re.compile(r"[.!?。！？…]")
-_ENDS = re.compile(r"[.!?。！？…:][\"'”’»)\]]*$")
+_SENTENCE = re.compile(f"[{SENTENCE_MARKS}]")
+_ENDS = re.compile(f"[{SENTENCE_MARKS}:][{CLOSERS}]*$")  # a colon too: a lead-in to a list
 _TAG_CODE = {t: k for k, t in enumerate(TAGS)}
-_HINT_CODE = {h: k for k, h in enumerate(HINTS)}
+_HINT_CODE = {h: k for k, h in enumerate(CLASS_HINTS)}
 
 
 def block_matrix(X: pd.DataFrame) -> np.ndarray:
@@ -221,7 +214,7 @@ def _repeats(texts, tag_paths, class_tokens, words, total, parent) -> np.ndarray
 
 
 def _hints(class_tokens: list[str]) -> np.ndarray:
-    out = np.zeros((len(class_tokens), len(HINTS)))
+    out = np.zeros((len(class_tokens), len(CLASS_HINTS)))
     for i, toks in enumerate(class_tokens):
         for t in toks.split():
             k = _HINT_CODE.get(t)

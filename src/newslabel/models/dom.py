@@ -17,22 +17,16 @@ from lxml import html as lxml_html
 from newslabel.ingest import html as ingest_html
 from newslabel.ingest import peers
 from newslabel.ingest.html import BlockWalker
+from newslabel.ingest.text import ENDS_WITH_MARK
 from newslabel.models.role_context import WINDOW
+from newslabel.models.vocab import CLASS_HINTS, TAGS
 
 # The webextract README's skip list: the segmenter's, except that it keeps the text of <button>.
 SKIP_TAGS = ingest_html.SKIP_TAGS - {"button"}
 _WS = re.compile(r"[\s\u00a0]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _CLASS_TOKEN = re.compile(r"[a-z]+")
-_SENTENCE_END = re.compile(r"[.!?。！？…]['\"”’)\]]?$")
 _PARSER = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "a", "span", "figcaption", "blockquote",
-        "pre", "dd", "dt", "section", "article", "header", "footer", "nav", "aside", "form", "strong", "em", "b")
-HINTS = ("article", "body", "content", "story", "post", "entry", "main", "text", "paragraph", "prose", "rich",
-         "related", "recommend", "more", "teaser", "promo", "newsletter", "subscribe", "comment", "share", "social",
-         "nav", "menu", "footer", "header", "sidebar", "widget", "ad", "ads", "advert", "sponsor", "caption", "credit",
-         "byline", "author", "date", "time", "meta", "tag", "tags", "breadcrumb", "cookie", "modal", "popup", "hidden",
-         "video", "gallery", "embed", "tweet", "quote", "list", "card", "headline", "title", "summary", "lead")
 PROSE_MIN_TOKENS = 10
 MAIN_SHARES = (0.5, 0.8, 0.95)  # main containers: the deepest elements with more than these shares of the prose
 ANCESTOR_LEVELS = 4  # trafilatura's share of the text of the passage's ancestors, 1 to this many levels up
@@ -45,7 +39,7 @@ FEATURE_NAMES: list[str] = [
     "grand_prose_share", "grand_prose_density", "grand_link_density",
     "main_prose_density", "page_log_prose_lines",
     *[f"tag_{t}" for t in TAGS], "tag_other",
-    *[f"hint_{h}" for h in HINTS],
+    *[f"hint_{h}" for h in CLASS_HINTS],
     *[f"traf_{m}" for m in TRAFILATURA_MODES], *[f"traf_{m}_body" for m in TRAFILATURA_MODES],
     *[f"traf_{m}_window" for m in TRAFILATURA_MODES], "traf_page_share", "traf_in_main",
     *[f"traf_{m}_up{k}" for m in ("precision", "recall") for k in range(1, ANCESTOR_LEVELS + 1)],
@@ -126,7 +120,7 @@ def _align(texts: list[str], lines: list[dict]) -> list[int | None]:
 
 def _prose(line: dict) -> bool:
     toks = line["text"].split()
-    return len(toks) >= PROSE_MIN_TOKENS and bool(_SENTENCE_END.search(line["text"])) and line["link"] < 0.5
+    return len(toks) >= PROSE_MIN_TOKENS and bool(ENDS_WITH_MARK.search(line["text"])) and line["link"] < 0.5
 
 
 class _Layout:
@@ -197,10 +191,10 @@ def _dom_row(f: np.ndarray, j: int, dom: _Dom, lay: _Layout) -> str:
     if key not in dom.hint_cache:
         toks = [tok for e in key for tok in dom.tokens[e]]
         tokset, joined = set(toks), " ".join(toks)
-        dom.hint_cache[key] = (joined, [float(h in tokset or (len(h) >= 4 and h in joined)) for h in HINTS])
+        dom.hint_cache[key] = (joined, [float(h in tokset or (len(h) >= 4 and h in joined)) for h in CLASS_HINTS])
     joined, flags = dom.hint_cache[key]
-    hint0 = FEATURE_NAMES.index(f"hint_{HINTS[0]}")
-    f[hint0:hint0 + len(HINTS)] = flags
+    hint0 = FEATURE_NAMES.index(f"hint_{CLASS_HINTS[0]}")
+    f[hint0:hint0 + len(CLASS_HINTS)] = flags
     return joined
 
 

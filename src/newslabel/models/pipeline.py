@@ -69,6 +69,21 @@ def _classifier(cfg, seed: int, min_class_count: int | None = None):
     return CalibratedClassifierCV(clf, method=cfg.calibration, cv=cv, ensemble=cfg.get("calibration_ensemble", True))
 
 
+# Config keys (configs/train.yaml tasks.role) -> the estimators' parameters. A key the config leaves out keeps
+# the estimator's default: each default is written once, in the estimator's signature.
+CONTEXT_KEYS = {"template_dropout": "template_dropout", "use_html": "use_html", "comment_section": "comments"}
+GATE_KEYS = ("html_only", "text_weight", "n_jobs", "html_offset", "text_offset")
+
+
+def given(cfg: dict, keys: dict[str, str]) -> dict:
+    """The keyword arguments `cfg` sets, renamed by `keys` (config key -> parameter).
+
+    >>> given({"hmm_prior_power": 0.5, "other": 1}, {"hmm_prior_power": "prior_power", "absent": "x"})
+    {'prior_power': 0.5}
+    """
+    return {param: cfg[key] for key, param in keys.items() if key in cfg}
+
+
 def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: int | None = None) -> BaseEstimator:
     """The untrained pipeline for a task (see the module docstring for what each reads).
 
@@ -92,9 +107,7 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         if task_cfg.get("two_stage"):
             parts.append(("similarity", make_pipeline(SimilarityFeatures(), MaxAbsScaler())))
     if task == "role" and task_cfg.get("context", True):
-        ctx = make_pipeline(RoleContext(template_dropout=task_cfg.get("template_dropout", 0.5),
-                                        use_html=task_cfg.get("use_html", True),
-                                        comments=task_cfg.get("comment_section", False)), MaxAbsScaler())
+        ctx = make_pipeline(RoleContext(**given(task_cfg, CONTEXT_KEYS)), MaxAbsScaler())
         parts.append(("context", ctx))
     if task == "role" and cfg.get("html_features"):
         from newslabel.models.dom_features import html_part
@@ -108,13 +121,12 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
     if task == "stance" and task_cfg.get("two_stage"):
         return TwoStageStance(pipe, seed=seed)
     if task == "role" and task_cfg.get("smoothing", "none") == "hmm":
-        pipe = SequenceSmoother(pipe, prior_power=task_cfg.get("hmm_prior_power", 1.0))
+        pipe = SequenceSmoother(pipe, **given(task_cfg, {"hmm_prior_power": "prior_power"}))
     gate = task_cfg.get("body_gate") or {}
     if task == "role" and gate.get("enabled") and cfg.get("kind", "sklearn") == "sklearn":
         text = _body_model(cfg, gate.get("model"), gate.get("text_overrides"), seed) if gate.get("text") else None
         html_body = _body_model(cfg, gate.get("model"), None, seed, gate.get("char_ngrams", True))
-        return BodyGate(pipe, html_body, text, gate.get("html_only", True), gate.get("text_weight", 0.5),
-                        gate.get("n_jobs"), gate.get("html_offset", 0.0), gate.get("text_offset", 0.0))
+        return BodyGate(pipe, html_body, text, **given(gate, {k: k for k in GATE_KEYS}))
     return pipe
 
 

@@ -18,12 +18,8 @@ from newslabel.labels.context import TemplateStats, norm_line, page_context, pag
 from newslabel.labels.rules import RULES, RuleModel, apply_rules, is_prose, page_cues
 from newslabel.labels.schema import ROLE
 from newslabel.models.text import _tokens
+from newslabel.models.vocab import CLASS_HINTS, TAGS
 
-HTML_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "div", "a", "span", "figcaption", "caption",
-             "blockquote", "dd", "dt", "pre", "footer", "header", "nav", "aside")
-CLASS_HINTS = ("related", "footer", "nav", "menu", "promo", "newsletter", "comment", "share", "social", "byline",
-               "author", "caption", "article", "content", "body", "story", "post", "entry", "main", "sidebar", "ad",
-               "cookie", "subscribe", "teaser", "widget", "header", "breadcrumb", "tags", "text", "paragraph")
 WINDOW = 3  # passages each side for the local prose density
 
 
@@ -132,7 +128,7 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
             f += [float(0 <= j < n and combined[j] == r) for r in ROLE.names]
         if use_html:
             f.append(ctx.link_density[i])
-            f += [float(ctx.tags[i] == t) for t in HTML_TAGS]
+            f += [float(ctx.tags[i] == t) for t in TAGS]
             cls = ctx.class_tokens[i]
             f += [float(h in cls) for h in CLASS_HINTS]
         if comments:

@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer, _analyze
 from sklearn.utils._sparse import _align_api_if_sparse
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
+from newslabel.ingest.text import SENTENCE_MARKS
 from newslabel.labels.context import norm_line
 from newslabel.models.inputs import strings
 
@@ -350,7 +351,7 @@ def _best_sentence(sims, column: dict, spans: dict, heads: list[str], contexts: 
     return np.array([best[h, c] for h, c in zip(heads, contexts)], dtype=float)
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE = re.compile(f"(?<=[{SENTENCE_MARKS}])\\s+|\n+")
 
 
 def _col(X, name: str) -> list[str]:

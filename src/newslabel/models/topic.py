@@ -21,7 +21,7 @@ sources (the sample corpus) weigh 1 a line.
 >>> tok = Tokenizer(models.WordLevel({"[UNK]": 0, "goal": 1, "match": 2, "vote": 3, "poll": 4}, unk_token="[UNK]"))
 >>> tok.pre_tokenizer = pre_tokenizers.Whitespace()
 >>> vec = np.array([[0, 0], [1, 0], [1, 0.1], [0, 1], [0.1, 1]], dtype=np.float32)
->>> head = TopicHead(DummyClassifier(strategy="prior"), embedding=FixedEmbedding(vec, tok.to_str()), mix_tokens=1)
+>>> head = TopicHead(DummyClassifier(strategy="prior"), FixedEmbedding(vec, tok.to_str()), TopicSettings(mix_tokens=1))
 >>> X = pd.DataFrame({"text": ["goal", "vote", "goal goal", "poll vote"], "doc_id": ["a", "b", "c", "d"]})
 >>> head.fit(X, ["sport", "politics", "sport", "politics"]).predict(pd.DataFrame({"text": ["match\\ngoal", "poll"]}))
 array(['sport', 'politics'], dtype=object)
@@ -96,23 +96,23 @@ def source_weights(doc_ids: list[str], owner: np.ndarray, weights: dict) -> np.n
 class TopicHead(BaseEstimator, ClassifierMixin):
     """Topic probabilities from `words` (any classifier of the text frame) and the line model (module docstring)."""
 
-    def __init__(self, words=None, embedding=None, C: float = TopicSettings.C,
-                 mix_tokens: float = TopicSettings.mix_tokens, source_weights: dict | None = None, seed: int = 0):
+    def __init__(self, words=None, embedding=None, settings: TopicSettings | None = None, seed: int = 0):
         self.words = words
         self.embedding = embedding
-        self.C = C
-        self.mix_tokens = mix_tokens
-        self.source_weights = source_weights
+        self.settings = settings
         self.seed = seed
 
+    def _s(self) -> TopicSettings:
+        return self.settings or TopicSettings()
+
     def fit(self, X: pd.DataFrame, y):
-        y = np.asarray(y, dtype=object)
+        y, s = np.asarray(y, dtype=object), self._s()
         self.words_ = clone(self.words).fit(X, y)
         lines, owner = split_lines(strings(X, "text"))
         doc_ids = strings(X, "doc_id") if "doc_id" in X else [""] * len(X)
-        weight = source_weights(doc_ids, owner, self.source_weights or {})
+        weight = source_weights(doc_ids, owner, s.source_weights)
         self.embedding_ = clone(self.embedding).fit(lines)
-        self.lines_ = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000, random_state=self.seed)
+        self.lines_ = LogisticRegression(C=s.C, class_weight="balanced", max_iter=2000, random_state=self.seed)
         self.lines_.fit(self.embedding_.transform(lines), y[owner], sample_weight=weight)
         self.classes_ = self.lines_.classes_
         if list(self.words_.classes_) != list(self.classes_):
@@ -129,7 +129,7 @@ class TopicHead(BaseEstimator, ClassifierMixin):
         by_text = np.zeros((n, len(self.classes_)))
         np.add.at(by_text, owner, per_line * np.maximum(tokens, 1e-9)[:, None])
         by_text /= np.maximum(by_text.sum(axis=1, keepdims=True), 1e-12)
-        share = (read / (read + self.mix_tokens))[:, None]
+        share = (read / (read + self._s().mix_tokens))[:, None]
         return share * by_text + (1 - share) * fast_proba(self.words_, X)
 
     def predict(self, X):
@@ -139,4 +139,4 @@ class TopicHead(BaseEstimator, ClassifierMixin):
 def topic_head(words, settings: TopicSettings, seed: int) -> TopicHead:
     """The configured head around the text model `words`."""
     embedding = StaticEmbedding(settings.vectors, settings.sif, settings.max_tokens)
-    return TopicHead(words, embedding, settings.C, settings.mix_tokens, dict(settings.source_weights), seed)
+    return TopicHead(words, embedding, settings, seed)

@@ -30,7 +30,7 @@ TRUSTED_TYPES = [
     "newslabel.models.role_context.RoleContext", "newslabel.models.dom_features.HtmlFeatures",
     "newslabel.models.sequence.SequenceSmoother", "newslabel.models.pipeline.TwoStageStance",
     "newslabel.models.body_gate.BodyGate",
-    "newslabel.models.topic.TopicHead", "newslabel.models.static_embed.StaticEmbedding",
+    "newslabel.models.topic.TopicHead", "newslabel.models.topic.TopicSettings", "newslabel.models.static_embed.StaticEmbedding",
     "newslabel.models.topic.FixedEmbedding",
     # the two-stage stance model's SplineTransformer holds scipy B-splines (and a reference to scipy's asarray)
     "scipy.interpolate._bsplines.BSpline", "scipy._lib.array_api_compat.numpy._aliases.asarray",
