@@ -18,7 +18,7 @@ from newslabel.labels.context import TemplateStats, norm_line, page_context, pag
 from newslabel.labels.rules import RULES, RuleModel, apply_rules, is_prose, page_cues
 from newslabel.labels.schema import ROLE
 from newslabel.models.text import _tokens
-from newslabel.models.vocab import CLASS_HINTS, TAGS
+from newslabel.models.vocab import CORE_HINTS, CORE_TAGS
 
 WINDOW = 3  # passages each side for the local prose density
 
@@ -128,9 +128,9 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
             f += [float(0 <= j < n and combined[j] == r) for r in ROLE.names]
         if use_html:
             f.append(ctx.link_density[i])
-            f += [float(ctx.tags[i] == t) for t in TAGS]
+            f += [float(ctx.tags[i] == t) for t in CORE_TAGS]
             cls = ctx.class_tokens[i]
-            f += [float(h in cls) for h in CLASS_HINTS]
+            f += [float(h in cls) for h in CORE_HINTS]
         if comments:
             f.append(float(cues.comments[i]))
         out.append(f)
