@@ -1,6 +1,7 @@
 """BlockBody alone on the validation pages of webextract, extraction-merged and wcxb-dev, as label_page reads them.
 
     python benchmarks/block_body.py [--cache /tmp/block-body] [--thresholds 0.3,0.4,0.5] [--set trees=300 ...]
+        [--dump /tmp/p_body.pkl]
 
 Fits `models.block_body.BlockBody` on the train rows of the public HTML pages at hand (the role importers:
 webextract and extraction-merged on the labeller's passages, wcxb-dev's train sites), then reads each validation
@@ -111,6 +112,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/block-body"))
     parser.add_argument("--thresholds", default="0.3,0.4,0.5")
     parser.add_argument("--set", nargs="*", default=[], help="BlockBodySettings overrides, e.g. stage2=false")
+    parser.add_argument("--dump", type=Path, help="pickle {page id: (passage texts, p(body))} here")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"skipped: {DATA} not found")
@@ -125,6 +127,8 @@ def main() -> int:
     fit_s = time.perf_counter() - start
     pages = _pages(args.cache)
     probs, ms = _p_body(model, pages)
+    if args.dump:
+        args.dump.write_bytes(pickle.dumps(probs))
     scores = {t: score(pages, {k: "\n\n".join(x for x, q in zip(tx, p) if q >= t) for k, (tx, p) in probs.items()})
               for t in map(float, args.thresholds.split(","))}
     print(json.dumps({"settings": sets, "rows": len(rows), "fit_s": round(fit_s, 1), "ms_page": round(ms, 1),
