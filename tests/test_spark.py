@@ -22,7 +22,7 @@ from newslabel.types import PAGE_FIELDS, PASSAGE_FIELDS
 
 SPARK_PROBLEM = spark_problem()
 needs_spark = pytest.mark.skipif(SPARK_PROBLEM is not None, reason=f"Spark engine cannot run here: {SPARK_PROBLEM}")
-N_PAGES = 300
+N_PAGES = 100
 FIXTURE_PAGES = REPO / "tests" / "fixtures" / "pages"
 MODEL = "models:/newslabel@champion"
 BINARY_TEXT = bytes(range(256)).decode("latin-1") * 8  # 13% control characters
@@ -90,7 +90,7 @@ def test_pages_model_answers_one_row_a_page(store, tmp_path):
 
 @pytest.fixture(scope="module")
 def engines(store, tmp_path_factory):
-    """The same pages (300 generated + 2 bad) labelled by the local engine and by the Spark engine."""
+    """The same pages (N_PAGES generated, 2 bad records, 2 good ones) labelled by the local engine and by the Spark engine."""
     tmp = tmp_path_factory.mktemp("spark")
     gen = _generator()
     pages = tmp / "pages"
