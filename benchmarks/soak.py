@@ -169,8 +169,7 @@ def named(log_text: str, corpus: Path) -> dict[str, bool]:
             for name, what in ODD.items() if what != "labelled"}
 
 
-def main() -> int:
-    sys.path.insert(0, str(ROOT / "src"))  # this checkout's newslabel, for its process checks and tracking
+def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=300, help="varied sample pages (the odd files come on top)")
     parser.add_argument("--jobs", type=int, default=2)
@@ -179,7 +178,12 @@ def main() -> int:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the checkout whose src.label is run")
     parser.add_argument("--run-timeout", type=float, default=1500, help="seconds one labelling run may take")
     parser.add_argument("--no-mlflow", action="store_true")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT / "src"))  # this checkout's newslabel, for its process checks and tracking
+    args = _args()
     work = args.work or Path(tempfile.mkdtemp(prefix="soak-"))
     corpus = work / "corpus"
     expected = build_corpus(corpus, args.pages, args.big_bytes)

@@ -129,6 +129,30 @@ def crossover(fixed: dict, local_rate: float, spark_rate: float) -> float | None
     return max((fixed["spark"] - fixed["local"]) / (1 / local_rate - 1 / spark_rate), 0.0)
 
 
+def _scaling(results: dict, sizes: list[int], workers: int, cluster_cores: list[int]) -> dict[str, float]:
+    """Fixed cost and marginal rate of each engine from the small and the large run; where Spark overtakes."""
+    fixed, marginal, metrics, n = {}, {}, {}, sizes[1]
+    for e in results:
+        fixed[e], marginal[e] = fit((sizes[0], results[e][sizes[0]][0]), (n, results[e][n][0]))
+        print(f"{e:5}: fixed {fixed[e]:5.1f} s + {marginal[e]:.1f} pages/s after that")
+        metrics |= {f"{e}_fixed_s": fixed[e], f"{e}_marginal_pages_per_s": marginal[e]}
+    ratio = marginal["spark"] / marginal["local"]
+    if 1 / NOISE < ratio < NOISE:
+        print(f"marginal rates within {NOISE - 1:.0%} of each other (the same Python labelling on the same "
+              f"{workers} cores): on this machine Spark's {fixed['spark']:.0f} s of fixed cost decides")
+    elif ratio > 1:
+        print(f"spark overtakes the local engine on this machine above "
+              f"~{crossover(fixed, marginal['local'], marginal['spark']):.0f} pages")
+    per_core = marginal["spark"] / workers
+    for cores in cluster_cores:
+        cross = crossover(fixed, marginal["local"], per_core * cores)
+        print(f"estimate: spark on {cores} executor cores (~{per_core * cores:.0f} pages/s) overtakes the local "
+              f"engine here above ~{cross:.0f} pages" if cross is not None else
+              f"estimate: spark on {cores} executor cores never overtakes the local engine here")
+        metrics[f"crossover_pages_{cores}_cores"] = cross if cross is not None else -1.0
+    return metrics
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000, help="pages to label (default 2000)")
@@ -172,25 +196,7 @@ def main() -> int:
     print(f"spark engine (local[{args.workers}]):           {rate['spark']:.1f} pages/s")
     metrics = {"local_pages_per_s": rate["local"], "spark_pages_per_s": rate["spark"], "load_average": load}
     if len(sizes) == 2:
-        fixed, marginal = {}, {}
-        for e in results:
-            fixed[e], marginal[e] = fit((sizes[0], results[e][sizes[0]][0]), (n, results[e][n][0]))
-            print(f"{e:5}: fixed {fixed[e]:5.1f} s + {marginal[e]:.1f} pages/s after that")
-            metrics |= {f"{e}_fixed_s": fixed[e], f"{e}_marginal_pages_per_s": marginal[e]}
-        ratio = marginal["spark"] / marginal["local"]
-        if 1 / NOISE < ratio < NOISE:
-            print(f"marginal rates within {NOISE - 1:.0%} of each other (the same Python labelling on the same "
-                  f"{args.workers} cores): on this machine Spark's {fixed['spark']:.0f} s of fixed cost decides")
-        elif ratio > 1:
-            print(f"spark overtakes the local engine on this machine above "
-                  f"~{crossover(fixed, marginal['local'], marginal['spark']):.0f} pages")
-        per_core = marginal["spark"] / args.workers
-        for cores in args.cluster_cores:
-            cross = crossover(fixed, marginal["local"], per_core * cores)
-            print(f"estimate: spark on {cores} executor cores (~{per_core * cores:.0f} pages/s) overtakes the local "
-                  f"engine here above ~{cross:.0f} pages" if cross is not None else
-                  f"estimate: spark on {cores} executor cores never overtakes the local engine here")
-            metrics[f"crossover_pages_{cores}_cores"] = cross if cross is not None else -1.0
+        metrics |= _scaling(results, sizes, args.workers, args.cluster_cores)
     tracking.configure(mlruns)
     params = {"pages": n, "small": args.small, "workers": args.workers, "cpus": os.cpu_count(), "repeat": args.repeat}
     with tracking.run("benchmark-spark", mlruns, "spark-vs-local", params, {}):

@@ -94,15 +94,9 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     conf = load_config()
     wanted = list(BENCHMARKS) if "all" in names else names
-    unknown = [n for n in wanted if n not in (*BENCHMARKS, "labeller", "metadata")]
-    if unknown:
-        log(f"error: unknown benchmark(s) {', '.join(unknown)}; expected {', '.join(BENCHMARKS)}, labeller, "
-            "metadata or all")
-        return 2
-    # metadata alone scores wcxb-dev's train sites too; its default (`test`) reads as validation, as it has no test split
-    expected = "validation or train" if wanted == ["metadata"] else "validation or test"
-    if split not in ("validation", "test", "train") or (split == "train" and wanted != ["metadata"]):
-        log(f"error: unknown split {split!r}; expected {expected}")
+    problem = _bad_request(wanted, split)
+    if problem:
+        log(f"error: {problem}")
         return 2
     ran, total, start = 0, len(wanted), time.perf_counter()
     if limit:
@@ -131,6 +125,18 @@ def main(names: list[str], *, limit: int = 0, shared: Path | None = None, mlruns
                 log(f"wrote {write_docs(docs, results, conf)}")
     log(f"done: {ran} of {total} benchmark(s) in {time.perf_counter() - start:.0f} s")
     return 0
+
+
+def _bad_request(wanted: list[str], split: str) -> str | None:
+    """What is wrong with the benchmark names or the split, or None."""
+    unknown = [n for n in wanted if n not in (*BENCHMARKS, "labeller", "metadata")]
+    if unknown:
+        return f"unknown benchmark(s) {', '.join(unknown)}; expected {', '.join(BENCHMARKS)}, labeller, metadata or all"
+    # metadata alone scores wcxb-dev's train sites too; its default (`test`) reads as validation, as it has no test split
+    expected = "validation or train" if wanted == ["metadata"] else "validation or test"
+    if split not in ("validation", "test", "train") or (split == "train" and wanted != ["metadata"]):
+        return f"unknown split {split!r}; expected {expected}"
+    return None
 
 
 def _labeller(shared, mlruns, limit: int, split: str, results: Path | None, docs: Path | None, conf, log) -> None:

@@ -57,7 +57,11 @@ def main(
     if engine is Engine.spark:
         _spark(paths, out, articles, model, master, id_col, text_col, input_format.value, buckets, overwrite,
                max_bytes)
-    out = Path(out)
+    _local(paths, Path(out), articles, model, workers, max_bytes, page_timeout)
+
+
+def _local(paths, out: Path, articles, model, workers: int, max_bytes, page_timeout) -> None:
+    """The local engine: `workers` processes; exits 2 on an unusable model, 1 when some pages failed, else 0."""
     from newslabel.errors import ModelLoadError
     from newslabel.predict.batch import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, run_batch
     from newslabel.predict.load import load_labeller
