@@ -108,7 +108,7 @@ def fitted_heads() -> dict:
                              "context": texts + texts[4:] + texts[:4]}, dtype=object)
     stance_y = ["agree", "discuss", "disagree"] * 4 + ["unrelated"] * 12
     stance = build_pipeline("stance", CFG, {"two_stage": True, "dedup_texts": True, "char_ngrams": False}, seed=0)
-    bias = build_pipeline("bias", OmegaConf.merge(CFG, {"calibration": "sigmoid", "solver": None}), {}, seed=0)
+    bias = build_pipeline("bias", OmegaConf.merge(CFG, {"calibration": "sigmoid", "solver": None, "calibration_cv": 3, "calibration_ensemble": True}), {}, seed=0)
     bias_y = ["biased", "neutral"] * 6
     return {"topic": head.fit(X, labels), "stance": stance.fit(stance_X, stance_y),
             "bias": bias.fit(X[["text"]], bias_y)}

@@ -60,13 +60,13 @@ def _classifier(cfg, seed: int, min_class_count: int | None = None):
             raise ValueError("linear_svc gives no probabilities: set model.calibration to sigmoid or isotonic")
         return clf
     # Cross-validated calibration needs every class in every fold: fewer folds for rare classes.
-    cv = min(cfg.get("calibration_cv", 3), min_class_count or 3)
+    cv = min(cfg["calibration_cv"], min_class_count or cfg["calibration_cv"])
     if cv < 2 and hasattr(clf, "predict_proba"):
         return clf  # a class with one example: logistic regression's own probabilities
     if cv < 2:
         raise ValueError(f"{cfg.calibration} calibration needs at least 2 training examples of every class")
     # ensemble=False keeps one classifier (fit on all data) and one calibrator: a third of the predict cost.
-    return CalibratedClassifierCV(clf, method=cfg.calibration, cv=cv, ensemble=cfg.get("calibration_ensemble", True))
+    return CalibratedClassifierCV(clf, method=cfg.calibration, cv=cv, ensemble=cfg["calibration_ensemble"])
 
 
 # Config keys (configs/train.yaml tasks.role) -> the estimators' parameters. A key the config leaves out keeps
@@ -106,7 +106,7 @@ def build_pipeline(task: str, cfg, task_cfg: dict, seed: int, min_class_count: i
         parts += [("headline", _tfidf("headline", cfg, "word", dedup)), ("pair", PairFeatures())]
         if task_cfg.get("two_stage"):
             parts.append(("similarity", make_pipeline(SimilarityFeatures(), MaxAbsScaler())))
-    if task == "role" and task_cfg.get("context", True):
+    if task == "role" and task_cfg.get("context"):  # configs/train.yaml turns it on
         ctx = make_pipeline(RoleContext(**given(task_cfg, CONTEXT_KEYS)), MaxAbsScaler())
         parts.append(("context", ctx))
     if task == "role" and cfg.get("html_features"):
