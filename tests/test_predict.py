@@ -169,3 +169,18 @@ def test_stage_table_times_what_label_page_labels(labeller, fixtures_dir):
     assert by["segment: of which page metadata"].seconds < by["segment"].seconds  # a part of segmenting
     # The stages are timed on a copy of the labeller: its own models are not left wrapped in timing proxies.
     assert all(type(m).__name__ != "_Timed" for m in labeller.models.values())
+
+
+def test_a_preloaded_labeller_is_used_for_its_model_only(monkeypatch):
+    """The leader's `preload` spares its workers (forked with it) a second load; another model still loads."""
+    from newslabel.predict import load, pool
+
+    loaded = []
+    monkeypatch.setattr(load, "load_labeller", lambda model=None: loaded.append(model) or f"loaded {model}")
+    monkeypatch.setattr(pool, "_PRELOADED", ())
+    monkeypatch.setattr(pool, "_LABELLER", None)
+    pool.preload(None, "the champions")
+    pool._init_worker(None)
+    assert (pool._LABELLER, loaded) == ("the champions", [])
+    pool._init_worker("models:/newslabel-role/2")
+    assert (pool._LABELLER, loaded) == ("loaded models:/newslabel-role/2", ["models:/newslabel-role/2"])

@@ -65,10 +65,10 @@ def _local(paths, out: Path, articles, model, workers: int, max_bytes, page_time
     from newslabel.errors import ModelLoadError
     from newslabel.predict.batch import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, run_batch
     from newslabel.predict.load import load_labeller
-    from newslabel.predict.pool import RunFailed
+    from newslabel.predict.pool import RunFailed, preload
 
     try:
-        load_labeller(model)  # fail fast, with one line, before any worker starts
+        preload(model, load_labeller(model))  # fail fast, with one line, before any worker starts
     except ModelLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise typer.Exit(code=2) from None

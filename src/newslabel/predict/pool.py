@@ -38,6 +38,14 @@ def _say(line: str) -> None:
 
 
 _LABELLER = None
+_PRELOADED: tuple = ()  # (model, labeller) the leader loaded: its forked workers start with it
+
+
+def preload(model: str | None, labeller) -> None:
+    """Label with `labeller` (loaded from `model`) here and in the worker processes forked from here: a worker then
+    starts at once instead of loading the models again (seconds each time: skops' audit of every object)."""
+    global _PRELOADED
+    _PRELOADED = (model, labeller)
 
 
 class RunFailed(Exception):
@@ -60,6 +68,9 @@ def _init_worker(model: str | None, leader: int | None = None) -> None:
     global _LABELLER
     if leader is not None:
         _die_with(leader)
+    if _PRELOADED and _PRELOADED[0] == model:
+        _LABELLER = _PRELOADED[1]
+        return
     from newslabel.predict.load import load_labeller
 
     _LABELLER = load_labeller(model)
