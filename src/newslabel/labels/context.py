@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 MIN_SITE_PAGES = 3  # below this many pages of a site, template shares are unknown (None)
 _NORM = re.compile(r"\W+")
 
@@ -95,6 +97,21 @@ def page_context(records: list[dict], stats: TemplateStats | None, own_page: boo
         link_density=[float(r.get("link_density") or 0.0) for r in records],
         class_tokens=[r.get("class_tokens") or "" for r in records],
     )
+
+
+def window_mean(values, half: int) -> np.ndarray:
+    """Each value's mean with its `half` neighbours on each side of one page's sequence, the window cut at the
+    page's ends.
+
+    >>> window_mean([1.0, 0.0, 0.0, 1.0], half=1).round(3).tolist()
+    [0.5, 0.333, 0.333, 0.5]
+    """
+    values = np.asarray(values, dtype=float)
+    if not len(values):
+        return values
+    kernel = np.ones(2 * half + 1)
+    window = slice(half, half + len(values))  # numpy's "same" returns the kernel's length for shorter inputs
+    return np.convolve(values, kernel, "full")[window] / np.convolve(np.ones(len(values)), kernel, "full")[window]
 
 
 def page_slices(doc_ids) -> list[slice]:

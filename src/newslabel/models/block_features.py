@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from newslabel.ingest.text import CLOSERS, SENTENCE_MARKS
-from newslabel.labels.context import page_slices
+from newslabel.labels.context import page_slices, window_mean
 from newslabel.models.inputs import strings
 from newslabel.models.vocab import CLASS_HINTS, TAGS
 
@@ -178,14 +178,6 @@ def _main(flat, owner, lens, share, n) -> np.ndarray:
     return out
 
 
-def _moving_mean(v: np.ndarray, width: int) -> np.ndarray:
-    half = width // 2
-    c = np.concatenate([[0.0], np.cumsum(v)])
-    idx = np.arange(len(v))
-    lo, hi = np.clip(idx - half, 0, len(v)), np.clip(idx + half + 1, 0, len(v))
-    return (c[hi] - c[lo]) / (hi - lo)
-
-
 def _neighbours(values: np.ndarray) -> np.ndarray:
     """The columns of `values` at offsets -2, -1, +1, +2 (-1 past the page's ends), then their moving means."""
     n = len(values)
@@ -198,7 +190,7 @@ def _neighbours(values: np.ndarray) -> np.ndarray:
             else:
                 shifted[:-d] = values[d:]
         out.append(shifted)
-    out += [np.stack([_moving_mean(values[:, j], w) for j in range(values.shape[1])], 1) for w in WINDOWS]
+    out += [np.stack([window_mean(values[:, j], w // 2) for j in range(values.shape[1])], 1) for w in WINDOWS]
     return np.hstack(out)
 
 

@@ -18,6 +18,7 @@ from newslabel.ingest import html as ingest_html
 from newslabel.ingest import peers
 from newslabel.ingest.html import BlockWalker
 from newslabel.ingest.text import ENDS_WITH_MARK
+from newslabel.labels.context import window_mean
 from newslabel.models.role_context import WINDOW
 from newslabel.models.vocab import CLASS_HINTS, TAGS
 
@@ -234,14 +235,13 @@ def _trafilatura_block(out: np.ndarray, texts: list[str], html: str, page: _Dom,
                        modes: tuple[str, ...] = TRAFILATURA_MODES) -> None:
     """trafilatura's coverage of each passage (in each mode), flags, neighbour means, page share, and its share
     of the text of the passage's ancestors."""
-    n, col = len(texts), FEATURE_NAMES.index
+    col = FEATURE_NAMES.index
     cov = {m: np.asarray(c, dtype=float) for m, c in peers.trafilatura_coverage(texts, html, modes).items()}
-    norm = _window_sum(np.ones(n))
     for mode in modes:
         c = cov[mode]
         out[:, col(f"traf_{mode}")] = c
         out[:, col(f"traf_{mode}_body")] = c >= 0.5
-        out[:, col(f"traf_{mode}_window")] = _window_sum(c) / norm
+        out[:, col(f"traf_{mode}_window")] = window_mean(c, WINDOW)
     first = cov["precision" if "precision" in cov else modes[0]]
     out[:, col("traf_page_share")] = float(np.mean(first >= 0.5))
     out[:, col("traf_in_main")] = (first >= 0.5) * out[:, col("in_main")]
@@ -262,16 +262,6 @@ def _trafilatura_block(out: np.ndarray, texts: list[str], html: str, page: _Dom,
             for k in range(1, ANCESTOR_LEVELS + 1):
                 e = chain[-1 - k] if len(chain) > k else chain[0]
                 out[i, col(f"traf_{mode}_up{k}")] = covered[e] / total[e] if total[e] else 0.0
-
-
-def _window_sum(values: np.ndarray, half: int = WINDOW) -> np.ndarray:
-    """Each value's sum with its `half` neighbours on each side, the same length as `values` (any length;
-    numpy's convolve "same" returns the kernel's length for shorter inputs).
-
-    >>> _window_sum(np.ones(3), half=3).tolist()
-    [3.0, 3.0, 3.0]
-    """
-    return np.convolve(values, np.ones(2 * half + 1), "full")[half:half + len(values)]
 
 
 def _read_html(path: str | None) -> str | None:

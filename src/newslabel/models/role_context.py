@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from newslabel import hashing
 from newslabel.ingest.text import ENDS_SENTENCE
-from newslabel.labels.context import TemplateStats, norm_line, page_context, page_slices
+from newslabel.labels.context import TemplateStats, norm_line, page_context, page_slices, window_mean
 from newslabel.labels.rules import RULES, RuleModel, apply_rules, is_prose, page_cues
 from newslabel.labels.schema import ROLE
 from newslabel.models.text import _tokens
@@ -96,6 +96,7 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
     vote_model = RuleModel()
     combined = [vote_model.predict_one(v)[0] for v in votes]
     prose = [is_prose(t) for t in ctx.texts]
+    prose_near = window_mean(prose, WINDOW).tolist()
     b0, b1 = _main_block(prose)
     keys = [norm_line(t) for t in ctx.texts]
     counts = Counter(keys)
@@ -107,7 +108,6 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
     for i, text in enumerate(ctx.texts):
         words = text.split()
         tt = _tokens(text)
-        lo, hi = max(0, i - WINDOW), min(n, i + WINDOW + 1)
         share = ctx.template_share[i]
         f = [
             i / max(1, n - 1), math.log1p(i), math.log1p(n - 1 - i), math.log1p(len(words)), math.log1p(len(text)),
@@ -116,7 +116,7 @@ def page_features(page: list[dict], stats: TemplateStats | None, use_html: bool 
             len(tt & title_tokens) / (len(tt | title_tokens) or 1), float(i in cues.title_at),
             float(cues.related[i]), float(related_before[i]),
             float(prose[i - 1]) if i > 0 else 0.0, float(prose[i + 1]) if i < n - 1 else 0.0,
-            sum(prose[lo:hi]) / (hi - lo),
+            prose_near[i],
             float(b0 <= i <= b1), (i - b0) / n if i < b0 else 0.0, (i - b1) / n if i > b1 else 0.0,
             math.log1p(counts[keys[i]] - 1),
             share if share is not None else 0.0, float(share is None),
