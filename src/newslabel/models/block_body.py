@@ -18,7 +18,7 @@ sample's six-role pages, the public extraction sets and wcxb-dev all train it. N
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,8 @@ STAGE2_NAMES = ["p_m2", "p_m1", "p_p1", "p_p2", "p_mean5", "p_mean11", "p_page"]
 
 @dataclass(frozen=True)
 class BlockBodySettings:
-    """Every setting of the model, with its default (configs/train.yaml tasks.role.body_gate.block_body)."""
+    """Every setting of the model, with its default (not in training's configs yet: `benchmarks/block_body.py
+    --set key=value` overrides them)."""
 
     trees: int = 400  # 400 x 63 leaves at 0.05 (B) over 300 x 31 at 0.1 (A) on validation: docs/decisions.md
     num_leaves: int = 63
@@ -171,8 +172,3 @@ def _stage2(p: np.ndarray, docs: list[str]) -> np.ndarray:
         out[sl, :6] = _neighbours(q)
         out[sl, 6] = q.mean()
     return out
-
-
-def settings_from(overrides: dict | None, seed: int) -> BlockBodySettings:
-    """BlockBodySettings with a config's overrides and the run's seed."""
-    return BlockBodySettings(**{**asdict(BlockBodySettings(seed=seed)), **(overrides or {})})
