@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from _trained import REPO, RETRAIN, STATIC, Trained, overrides, store_copy
 
-REPO_ROOT = REPO
-SHARED_DIR = REPO_ROOT.parent / "shared"
+SHARED_DIR = REPO.parent / "shared"
 SEED_NAME = "000_0eff458de775143f"
 
 
@@ -33,13 +32,13 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    return REPO_ROOT
+    return REPO
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """tests/fixtures: small original pages and annotations written for these tests."""
-    return REPO_ROOT / "tests" / "fixtures"
+    return REPO / "tests" / "fixtures"
 
 
 @pytest.fixture(scope="session")
