@@ -84,7 +84,7 @@ def _p_body(model, pages: list[dict]) -> tuple[dict, float]:
 
 
 def score(pages: list[dict], texts: dict[str, str]) -> dict[str, float]:
-    from newslabel.bench.bodytext import _micro_f1, token_counts
+    from newslabel.bench.bodytext import _micro_f1, token_counts, token_hits
     from newslabel.bench.metrics import passage_metrics
     from newslabel.bench.wcxb import word_f1
     from newslabel.ingest.peers import score_passages
@@ -96,8 +96,7 @@ def score(pages: list[dict], texts: dict[str, str]) -> dict[str, float]:
     for kind in sorted({p["kind"] for p in pages if p["source"] == "extraction"}):
         counts = [(token_counts(p["gold"]), token_counts(texts[p["id"]])) for p in pages
                   if p["source"] == "extraction" and p["kind"] == kind]
-        out[kind] = float(_micro_f1(np.array([[sum((g & q).values()), sum(q.values()), sum(g.values())]
-                                               for g, q in counts]).sum(0)))
+        out[kind] = float(_micro_f1(np.array([token_hits(g, q) for g, q in counts]).sum(0)))
     f1 = {p["id"]: (p["kind"], word_f1(texts[p["id"]], p["gold"])) for p in pages if p["source"] == "wcxb"}
     out["wcxb all"] = float(np.mean([f for _, f in f1.values()]))
     for kind in sorted({k for k, _ in f1.values()}):

@@ -39,9 +39,14 @@ def token_counts(text: str) -> Counter:
     return Counter(tokens(text or ""))
 
 
+def token_hits(gold: Counter, pred: Counter) -> tuple[int, int, int]:
+    """(tokens found, tokens predicted, gold tokens), the tokens as multisets."""
+    return sum((gold & pred).values()), sum(pred.values()), sum(gold.values())
+
+
 def token_prf(gold: Counter, pred: Counter) -> tuple[float, float, float]:
     """(precision, recall, F1) of the predicted tokens against the gold ones, as multisets."""
-    hit = sum((gold & pred).values())
+    hit = token_hits(gold, pred)[0]
     p = hit / sum(pred.values()) if pred else 0.0
     r = hit / sum(gold.values()) if gold else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
@@ -157,7 +162,7 @@ def eval_merged(labeller, root: Path, limit: int = 0, splits: tuple[str, ...] = 
                 pred.setdefault(name, []).append(token_counts(text))
         draws = np.random.default_rng(0).integers(0, len(pages), size=(1000, len(pages)))
         for name, p in pred.items():
-            per_page = np.array([[sum((g & q).values()), sum(q.values()), sum(g.values())] for g, q in zip(gold, p)])
+            per_page = np.array([token_hits(g, q) for g, q in zip(gold, p)])
             stats = _micro_f1(per_page[draws].sum(axis=1))
             ours = name.startswith("newslabel")
             hit, n_pred, n_gold = per_page.sum(axis=0)
