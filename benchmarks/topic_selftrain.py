@@ -142,21 +142,6 @@ def pseudo_rows(model, texts: pd.DataFrame, threshold: float, per_label: int = 0
                          "label": d["label"], "source": "selftrain"})
 
 
-def parts(model, df: pd.DataFrame):
-    """(line model's text probabilities, word model's, the lines' share) of `TopicHead.predict_proba`."""
-    from newslabel.models.linear import fast_proba
-    from newslabel.models.topic import split_lines
-
-    lines, owner = split_lines(df["text"].tolist())
-    vectors, tokens = model.embedding_.embed(lines)
-    per_line, tokens = model.lines_.predict_proba(vectors), tokens.astype(float)
-    by_text = np.zeros((len(df), len(model.classes_)))
-    np.add.at(by_text, owner, per_line * np.maximum(tokens, 1e-9)[:, None])
-    by_text /= np.maximum(by_text.sum(axis=1, keepdims=True), 1e-12)
-    read = np.bincount(owner, weights=tokens, minlength=len(df))
-    return by_text, fast_proba(model.words_, df[["text"]]), (read / (read + model._s().mix_tokens))[:, None]
-
-
 def with_offsets(part: tuple, b: np.ndarray) -> np.ndarray:
     by_text, words, share = part
     x = by_text * np.exp(b)
@@ -168,7 +153,7 @@ def offsets_pred(model, sets: dict, mode: str):
     from scipy.optimize import minimize
 
     classes = list(model.classes_)
-    part = {s: parts(model, df) for s, df in sets.items()}
+    part = {s: model.mix_parts(df[["text"]]) for s, df in sets.items()}
     gold = np.array([classes.index(c) for c in sets["masakhanews"]["label"]])
     seen = sorted(set(gold))
 
@@ -208,7 +193,7 @@ def variant(spec: str, processed: Path, train: pd.DataFrame, base_model, texts: 
     if kind == "other":  # one fixed offset on the line part for the labels MasakhaNEWS does not have
         six, cls = set(sets["masakhanews"]["label"]), base_model.classes_
         b = np.array([0.0 if c in six else float(arg[0]) for c in cls])
-        return lambda s, df: cls[with_offsets(parts(base_model, df), b).argmax(axis=1)]
+        return lambda s, df: cls[with_offsets(base_model.mix_parts(df[["text"]]), b).argmax(axis=1)]
     if kind == "iptchs":
         rows = train.copy()
         hs = rows["doc_id"].str.startswith("iptc-") & rows["label"].isin(["health", "science and technology"])

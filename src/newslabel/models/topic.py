@@ -120,6 +120,11 @@ class TopicHead(BaseEstimator, ClassifierMixin):
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        by_text, words, share = self.mix_parts(X)
+        return share * by_text + (1 - share) * words
+
+    def mix_parts(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What `predict_proba` mixes: the line model's text probabilities, the word model's, the lines' share."""
         lines, owner = split_lines(strings(X, "text"))
         vectors, tokens = self.embedding_.embed(lines)
         per_line = self.lines_.predict_proba(vectors)
@@ -130,7 +135,7 @@ class TopicHead(BaseEstimator, ClassifierMixin):
         np.add.at(by_text, owner, per_line * np.maximum(tokens, 1e-9)[:, None])
         by_text /= np.maximum(by_text.sum(axis=1, keepdims=True), 1e-12)
         share = (read / (read + self._s().mix_tokens))[:, None]
-        return share * by_text + (1 - share) * fast_proba(self.words_, X)
+        return by_text, fast_proba(self.words_, X), share
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
