@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Passage:
     blocks: str = ""  # ids (document order, space-separated) of the block elements from the root down to its own
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # dataclasses.asdict's deep copy costs 6 ms a page; every field is a scalar
 
 
 @dataclass

@@ -52,6 +52,17 @@ def strings(X: pd.DataFrame, column: str) -> list[str]:
     return [v if isinstance(v, str) else "" if v is None or v != v else str(v) for v in X[column].tolist()]
 
 
+def records(X: pd.DataFrame) -> list[dict]:
+    """The rows as dicts, what `X.to_dict("records")` gives, without pandas boxing each cell on its own (the role
+    frame's rows were 7 ms a webextract page that way).
+
+    >>> records(pd.DataFrame({"text": ["Rain", "Sun"], "index": [0, 1]}))
+    [{'text': 'Rain', 'index': 0}, {'text': 'Sun', 'index': 1}]
+    """
+    columns = [str(c) for c in X.columns]
+    return [dict(zip(columns, row)) for row in zip(*(X[c].tolist() for c in X.columns))]
+
+
 def decide(model, frame: pd.DataFrame) -> list[tuple[str, float]]:
     """[(the most probable label, its probability rounded to 4 places)] a row."""
     proba = model.predict_proba(frame)

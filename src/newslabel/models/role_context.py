@@ -17,6 +17,7 @@ from newslabel.ingest.text import ENDS_SENTENCE
 from newslabel.labels.context import TemplateStats, norm_line, page_context, page_slices, window_mean
 from newslabel.labels.rules import RULES, RuleModel, apply_rules, is_prose, page_cues
 from newslabel.labels.schema import ROLE
+from newslabel.models.inputs import records
 from newslabel.models.text import _tokens
 from newslabel.models.vocab import CORE_HINTS, CORE_TAGS
 
@@ -43,16 +44,16 @@ class RoleContext(BaseEstimator, TransformerMixin):
         self.comments = comments
 
     def fit(self, X, y=None):
-        self._learn(_pages(X.to_dict("records")))
+        self._learn(_pages(records(X)))
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
-        pages = _pages(X.to_dict("records"))
+        pages = _pages(records(X))
         self._learn(pages)
         return self._transform(pages, dropout=self.template_dropout, own_page=False)
 
     def transform(self, X):
-        return self._transform(_pages(X.to_dict("records")), dropout=0.0, own_page=True)
+        return self._transform(_pages(records(X)), dropout=0.0, own_page=True)
 
     def _learn(self, pages: list[list[dict]]) -> None:
         stats = TemplateStats.from_pages([[r["text"] for r in p] for p in pages], [p[0].get("site") or "" for p in pages])
