@@ -4,7 +4,7 @@
     python benchmarks/topic_selftrain.py --compare base OTHER     # paired bootstrap of the saved predictions
 
 VARIANT: `base` (today's head), `st:T:W` (self-training: the pool's texts whose base probability is >= T, labelled
-with the base head's label, as the source `st` of weight W beside bbc 2 / agnews 1 / huffpost 1 / iptc 0.5),
+with the base head's label, as the source `st` of weight W beside the shipped head's source weights),
 `st:T:W:2` (a second round, labelled by the first round's head), `stbal:K:W` (at most K texts a predicted label,
 probability >= 0.3), `iptchs:W` (the IPTC rows of health and science and technology as a source of their own at W),
 `offsets:MODE` (per-label log offsets on the line part of the base head, fit by likelihood on MasakhaNEWS
@@ -25,7 +25,6 @@ not synthetic), webextract train pages' ground-truth body, wcxb-dev train sites'
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 from pathlib import Path
 
@@ -39,30 +38,10 @@ SHORT = {"arts, culture, entertainment and media": "arts", "economy, business an
 
 
 def pool(shared: Path) -> pd.DataFrame:
-    """Unlabelled full-length texts of the training splits of other sets (doc_id, text, pool)."""
-    from newslabel.data.importers.common import read_csv
-    from newslabel.data.importers.extraction import webextract_splits
-    from newslabel.data.importers.wcxb import wcxb_split
+    """Unlabelled full-length texts of the training splits of other sets (pool, doc_id, text)."""
+    from newslabel.data.importers.rule_topics import unlabelled_articles
 
-    rows = []
-    split = read_csv(shared / "fnc1" / "train_holdout_split.csv", ("Body ID", "split"))
-    train_ids = set(split.loc[split["split"] == "train", "Body ID"])
-    bodies = read_csv(shared / "fnc1" / "train_bodies.csv", ("Body ID", "articleBody"))
-    rows += [("fnc1", f"fnc1-{b}", t) for b, t in zip(bodies["Body ID"], bodies["articleBody"]) if b in train_ids]
-    with gzip.open(shared / "extraction-merged" / "pages.jsonl.gz", "rt", encoding="utf-8") as f:
-        for p in map(json.loads, f):
-            if p["split"] == "train" and p["lang"] == "en" and not p.get("synthetic"):
-                rows.append((p["dataset"], f"em-{p['page_id']}", p["gold_text"]))
-    pages = pd.read_json(shared / "webextract" / "pages.jsonl", lines=True)
-    pages = pages[webextract_splits(pages) == "train"]
-    rows += [("webextract", f"we-{i}", t) for i, t in zip(pages["page_id"], pages["body"])]
-    with gzip.open(shared / "wcxb-dev" / "ground-truth.jsonl.gz", "rt", encoding="utf-8") as f:
-        for r in map(json.loads, f):
-            if r["page_type"] == "article" and wcxb_split(r["domain"]) == "train":
-                rows.append(("wcxb", f"wcxb-{r['id']}", r["main_content"] or ""))
-    df = pd.DataFrame(rows, columns=["pool", "doc_id", "text"])
-    df["text"] = ["\n".join(ln.strip() for ln in str(t).split("\n") if ln.strip()) for t in df["text"]]
-    return df[df["text"].str.split().str.len() >= 100].drop_duplicates("text").reset_index(drop=True)
+    return unlabelled_articles(shared)
 
 
 def load(processed: Path):
@@ -180,7 +159,11 @@ def offsets_pred(model, sets: dict, mode: str):
     return lambda s, df: cls[oof] if s == "masakhanews" else cls[with_offsets(part[s], b_all).argmax(axis=1)]
 
 
-BASE_WEIGHTS = {"bbc": 2.0, "agnews": 1.0, "huffpost": 1.0, "iptc": 0.5}
+def base_weights() -> dict:
+    """The shipped head's source weights (`TopicSettings`' defaults)."""
+    from newslabel.models.topic import TopicSettings
+
+    return dict(TopicSettings().source_weights)
 
 
 def variant(spec: str, processed: Path, train: pd.DataFrame, base_model, texts: pd.DataFrame, sets: dict):
@@ -198,7 +181,7 @@ def variant(spec: str, processed: Path, train: pd.DataFrame, base_model, texts: 
         rows = train.copy()
         hs = rows["doc_id"].str.startswith("iptc-") & rows["label"].isin(["health", "science and technology"])
         rows.loc[hs, "doc_id"] = "iptchs-" + rows.loc[hs, "doc_id"]
-        model = fit(processed, rows, {**BASE_WEIGHTS, "iptchs": float(arg[0])})
+        model = fit(processed, rows, {**base_weights(), "iptchs": float(arg[0])})
     else:
         threshold, w = (0.3, float(arg[1])) if kind == "stbal" else (float(arg[0]), float(arg[1]))
         per_label = int(arg[0]) if kind == "stbal" else 0
@@ -206,7 +189,7 @@ def variant(spec: str, processed: Path, train: pd.DataFrame, base_model, texts: 
         for _ in range(rounds):
             extra = pseudo_rows(model, texts, threshold, per_label)
             print(spec, "pseudo-labelled texts:", extra["label"].value_counts().to_dict())
-            model = fit(processed, pd.concat([train, extra], ignore_index=True), {**BASE_WEIGHTS, "st": w})
+            model = fit(processed, pd.concat([train, extra], ignore_index=True), {**base_weights(), "st": w})
     return lambda s, df: model.predict(df[["text"]])
 
 
@@ -227,7 +210,7 @@ def main() -> int:
     train, val = load(args.processed)
     sets, texts = eval_sets(val), pool(args.shared)
     print("pool:", texts["pool"].value_counts().to_dict())
-    base_model = fit(args.processed, train, BASE_WEIGHTS)
+    base_model = fit(args.processed, train, base_weights())
     args.out.mkdir(parents=True, exist_ok=True)
     for spec in args.variants:
         res = score(variant(spec, args.processed, train, base_model, texts, sets), sets)

@@ -11,7 +11,7 @@ the words, a full article on its lines. A body that says nothing clear averages 
 score.
 
 Training rows are weighted by source (`source_weights`, the source named by the doc_id's prefix, as the
-importers write it: ``bbc-``, ``agnews-``, ``huffpost-``, ``iptc-``): each listed source's lines weigh
+importers write it: ``bbc-``, ``agnews-``, ``huffpost-``, ``iptc-``, ``rule-``): each listed source's lines weigh
 w / (sum of w) of the total, so 22k one-line headlines do not drown 7k article paragraphs; rows of other
 sources (the sample corpus) weigh 1 a line.
 
@@ -50,7 +50,8 @@ class TopicSettings:
     sif: float = SIF  # token weights a / (a + p)
     max_tokens: int = MAX_TOKENS  # tokens read a line
     mix_tokens: float = 100.0  # the lines' share of a text of n tokens: n / (n + mix_tokens)
-    source_weights: dict = field(default_factory=lambda: {"bbc": 2.0, "agnews": 1.0, "huffpost": 1.0, "iptc": 0.5})
+    source_weights: dict = field(default_factory=lambda: {"bbc": 2.0, "agnews": 1.0, "huffpost": 1.0, "iptc": 0.5,
+                                                           "rule": 0.25})
 
 
 class FixedEmbedding(StaticEmbedding):

@@ -8,6 +8,7 @@ from pathlib import Path
 from newslabel.data.importers.bias import import_babe, import_basil, import_mbic
 from newslabel.data.importers.common import Rows
 from newslabel.data.importers.extraction import import_extraction_merged, import_webextract, import_webextract_pages
+from newslabel.data.importers.rule_topics import import_rule_topics
 from newslabel.data.importers.stance import import_arc, import_fnc1
 from newslabel.data.importers.topic import import_agnews, import_bbc, import_huffpost, import_iptc, import_masakhanews
 
@@ -22,6 +23,7 @@ IMPORTERS: dict[str, Callable[[Path], dict[str, dict[str, Rows]]]] = {
     "huffpost": import_huffpost,
     "iptc": import_iptc,
     "masakhanews": import_masakhanews,
+    "rule_topics": import_rule_topics,
     "arc": import_arc,
     "basil": import_basil,
     "mbic": import_mbic,
