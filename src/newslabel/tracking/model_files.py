@@ -172,11 +172,40 @@ def _load_transformer(uri: str):
     return TransformerClassifier.from_components(parts["model"], parts["tokenizer"])
 
 
+class _NoTorch:
+    """A meta path finder under which `import torch` raises ImportError (while skops lists the estimators)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError(f"{name} is not imported while skops.io loads")
+        return None
+
+
+def _skops_io():
+    """skops.io, imported without torch. At import skops lists scikit-learn's estimators (`all_estimators`), whose
+    walk of scikit-learn's packages imports sklearn.externals.array_api_compat.torch and so torch: 1.7 of the 3.6 s
+    its import took on 2 cores, in every process that loads a model. A scikit-learn model needs no torch (the walk
+    skips a package that fails to import: the same 208 estimator names), and a transformers model imports it."""
+    import sys
+
+    if "skops.io" not in sys.modules and "torch" not in sys.modules:
+        sys.meta_path.insert(0, _NoTorch)
+        try:
+            import skops.io
+        finally:
+            sys.meta_path.remove(_NoTorch)
+    import skops.io
+
+    return skops.io
+
+
 def _load_skops(uri: str, flavor: dict):
     import os
 
     import mlflow
-    import skops.io
+
+    skops_io = _skops_io()
 
     if flavor.get("serialization_format") != SKOPS:
         raise ModelLoadError(f"{uri}: cannot load model (not a skops scikit-learn model file: "
@@ -185,8 +214,8 @@ def _load_skops(uri: str, flavor: dict):
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:  # one audit of the file, in the load itself: a role model's audit takes seconds
-        return skops.io.load(path, trusted=TRUSTED_TYPES)
+        return skops_io.load(path, trusted=TRUSTED_TYPES)
     except UntrustedTypesFoundException:
-        untrusted = sorted(set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+        untrusted = sorted(set(skops_io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
         raise ModelLoadError(f"{uri}: cannot load model (untrusted types in its skops file: "
                              f"{', '.join(untrusted)})") from None
