@@ -50,11 +50,12 @@ from sklearn.preprocessing import MaxAbsScaler
 
 from newslabel import hashing
 from newslabel.labels.context import page_slices
+from newslabel.models.compact_state import CompactCounts
 from newslabel.models.dom import FEATURE_NAMES, TRAFILATURA_MODES, _read_html, page_features, trafilatura_column
 from newslabel.models.inputs import strings
 
 
-class HtmlFeatures(BaseEstimator, TransformerMixin):
+class HtmlFeatures(CompactCounts, BaseEstimator, TransformerMixin):
     """DOM and trafilatura features of each passage (see the module docstring); sparse output.
 
     With ``stack=True`` the output is instead the cross-fitted log-probabilities of a boosted-tree model
@@ -64,6 +65,8 @@ class HtmlFeatures(BaseEstimator, TransformerMixin):
     training rows the outputs come from models fit on the other folds of pages (``folds``), so the outer linear
     model learns how far to trust them. With ``dom`` and ``trafilatura`` off, it reads the text dump only.
     """
+
+    _COUNT_TABLES = ("site_line_pages_", "site_pages_", "line_pages_")  # saved as arrays (`compact_state`)
 
     def __init__(self, dom: bool = True, trafilatura: bool = True, hashed_tokens: int = 4096, stack: bool = False,
                  context: bool = True, line_frequency: bool = True, text_model: bool = True, folds: int = 4,

@@ -17,6 +17,7 @@ from newslabel.ingest.text import ENDS_SENTENCE
 from newslabel.labels.context import TemplateStats, norm_line, page_context, page_slices, window_mean
 from newslabel.labels.rules import RULES, RuleModel, apply_rules, is_prose, page_cues
 from newslabel.labels.schema import ROLE
+from newslabel.models.compact_state import CompactCounts
 from newslabel.models.inputs import records
 from newslabel.models.text import _tokens
 from newslabel.models.vocab import CORE_HINTS, CORE_TAGS
@@ -24,7 +25,7 @@ from newslabel.models.vocab import CORE_HINTS, CORE_TAGS
 WINDOW = 3  # passages each side for the local prose density
 
 
-class RoleContext(BaseEstimator, TransformerMixin):
+class RoleContext(CompactCounts, BaseEstimator, TransformerMixin):
     """Dense page-context features, one row a passage; rows of a page must be contiguous and ordered.
 
     Site template statistics (how many pages of a site carry each line) are learned in `fit` from the
@@ -37,6 +38,8 @@ class RoleContext(BaseEstimator, TransformerMixin):
 
     `comments` adds a last column: is the passage in the readers' comments (`rules.comment_section`)?
     """
+
+    _COUNT_TABLES = ("site_pages_", "site_lines_")  # saved as arrays (`compact_state`)
 
     def __init__(self, template_dropout: float = 0.5, use_html: bool = True, comments: bool = False):
         self.template_dropout = template_dropout
