@@ -52,7 +52,7 @@ def test_mix_skips_a_missing_source_folder_with_one_line(tmp_path):
     result = build_mix(cfg, 10_000_000, log=lines.append)
     assert lines == [f"data: {root / f} not found; skipping {s}" for s, f in
                      (("agnews", "topic-ag-news"), ("huffpost", "topic-huffpost"), ("iptc", "iptc-mediatopic"),
-                      ("masakhanews", "topic-masakhanews-eng"))]
+                      ("rule", "iptc-mediatopic"), ("masakhanews", "topic-masakhanews-eng"))]
     counts = Counter((r["source"], split) for split, rows in result.rows["topic"].items() for r in rows)
     # limit=30 caps each split by whole groups; BBC's groups are single articles but for a few duplicates
     assert {k: v for k, v in counts.items() if k[0] == "bbc"} == {("bbc", "train"): 30, ("bbc", "validation"): 30,

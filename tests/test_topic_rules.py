@@ -39,17 +39,17 @@ def test_the_rule_names_a_topic_only_where_it_clearly_leads(lexicon):
 
 
 def test_rule_topics_gives_training_rows_of_the_topics_asked_for(shared_dir):
-    rows = import_rule_topics(shared_dir / "data")["topic"]
+    rows = import_rule_topics(shared_dir / "data" / "iptc-mediatopic")["topic"]
     assert (len(rows["train"]), rows["validation"], rows["test"]) == (55, [], [])
     assert {r["label"] for r in rows["train"]} == {"health"}
     assert {(r["label_source"], r["confidence"]) for r in rows["train"]} == {("rule", 0.5)}
     assert Counter(r["doc_id"].split("-")[1] for r in rows["train"]) == {"fnc1": 32, "em": 12, "wcxb": 11}
     assert all(r["doc_id"] == "rule-" + r["group"] for r in rows["train"])
-    both = import_rule_topics(shared_dir / "data", labels=("health", "sport"))["topic"]["train"]
+    both = import_rule_topics(shared_dir / "data" / "iptc-mediatopic", labels=("health", "sport"))["topic"]["train"]
     assert Counter(r["label"] for r in both) == {"sport": 127, "health": 55}
 
 
 def test_rule_topics_names_the_missing_iptc_folder(tmp_path):
     with pytest.raises(MissingDataError, match=r"iptc-mediatopic: not found; the rule_topics data lives in "
                                                r"\.\./shared/data/iptc-mediatopic$"):
-        import_rule_topics(tmp_path)
+        import_rule_topics(tmp_path / "iptc-mediatopic")

@@ -18,7 +18,7 @@ group value occurs in two splits of one task.
 | ``babe`` | ``babe`` | bias | biased / neutral |
 | ``huffpost`` | ``topic-huffpost`` | topic | 41 HuffPost sections -> the README's IPTC mapping (``high`` rows) |
 | ``iptc`` | ``iptc-mediatopic`` | topic | weak rows: each IPTC sub-topic's name and definition under its top level |
-| ``rule_topics`` | the data root (``.``) | topic | other sets' training articles labelled by `labels.topic_rules` (health) |
+| ``rule_topics`` | ``iptc-mediatopic`` (and the sets beside it) | topic | other sets' training articles labelled by `labels.topic_rules` (health) |
 | ``arc`` | ``stance-arc`` | stance | agree / disagree / discuss / unrelated, regrouped by body |
 | ``basil`` | ``bias-basil`` | bias | a lexical-bias span -> biased, no span -> neutral |
 | ``mbic`` | ``babe`` (``mbic_final_labels.csv.gz``) | bias | crowd majority Biased / Non-biased |

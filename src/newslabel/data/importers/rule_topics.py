@@ -51,14 +51,14 @@ def unlabelled_articles(root: Path) -> pd.DataFrame:
 
 
 def import_rule_topics(root: Path, labels: tuple[str, ...] = ("health",)) -> dict[str, dict[str, Rows]]:
-    """The data root (``folder: .``) -> ``topic`` training rows: `unlabelled_articles` whose rule topic is one of
-    `labels`. doc_id = "rule-" + the text's own id (the topic head weighs them as the source ``rule``), group = that
+    """The IPTC folder (``iptc-mediatopic``, the rule's words) with the other sets beside it -> ``topic`` training
+    rows: `unlabelled_articles` of its parent folder whose rule topic is one of `labels`. doc_id = "rule-" + the text's own id (the topic head weighs them as the source ``rule``), group = that
     id, label_source = "rule", confidence 0.5. Training rows only: the texts come from training splits, and a
     rule's labels are not gold to choose or report on."""
-    with gzip.open(common.require(Path(root) / "iptc-mediatopic", "iptc_top_level.jsonl.gz", "rule_topics",
-                                  "iptc-mediatopic"), "rt", encoding="utf-8") as f:
+    path = common.require(Path(root), "iptc_top_level.jsonl.gz", "rule_topics", "iptc-mediatopic")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
         lexicon = iptc_lexicon([json.loads(line) for line in f if line.strip()])
-    df = unlabelled_articles(root)
+    df = unlabelled_articles(Path(root).parent)
     df["label"] = [rule_topic(t, lexicon) for t in df["text"]]
     df = df[df["label"].isin(list(labels))]
     out = pd.DataFrame({"doc_id": "rule-" + df["doc_id"], "group": df["doc_id"], "text": df["text"],
