@@ -7,7 +7,7 @@ sub-topic names of one top-level topic only (or `purity` of its occurrences) vot
 votes give one topic at least `MIN_HITS` words and `MIN_SHARE` of them is labelled with it, others get None.
 
 The rule is precise where it fires and fires on few articles: on the 472 MasakhaNEWS validation articles it labels
-18 health articles, all of them right (docs/decisions.md, "Issue 33: health articles labelled by a rule").
+23 health articles, 22 of them right (docs/decisions.md, "Issue 33: health articles labelled by a rule").
 
 >>> tops = [{"name": "health", "descendants": [{"name": "cancer"}, {"name": "heart disease"}, {"name": "obesity"}]},
 ...         {"name": "sport", "descendants": [{"name": "football"}, {"name": "heart of the team"}]}]
@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 WORD = re.compile(r"[a-z]{3,}")
 PURITY = 0.8  # a word's share of its occurrences in one topic's sub-topic names for it to vote
 MIN_HITS = 3  # votes the winning topic needs
-MIN_SHARE = 0.4  # the winning topic's share of the votes
+MIN_SHARE = 0.35  # the winning topic's share of the votes
 
 
 def iptc_lexicon(tops: list[dict], purity: float = PURITY) -> dict[str, str]:
