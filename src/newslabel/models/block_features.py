@@ -21,7 +21,7 @@ import pandas as pd
 
 from newslabel.ingest.text import CLOSERS, SENTENCE_MARKS
 from newslabel.labels.context import page_slices, window_mean
-from newslabel.models.inputs import strings
+from newslabel.models.inputs import records, strings
 from newslabel.models.vocab import CLASS_HINTS, TAGS
 
 LEVELS = ("self", "parent", "grand", "great")  # the passage's own block element, then 1-3 block levels up
@@ -71,9 +71,9 @@ def rule_matrix(X: pd.DataFrame) -> np.ndarray:
     from newslabel.models.role_context import page_features as context_features
 
     cols = [c for c in ("doc_id", "text", "title", "site", "tag", "link_density", "class_tokens") if c in X]
-    records = X[cols].to_dict("records")
+    rows_of = records(X[cols])
     rows = [f for s in page_slices(X["doc_id"].astype(str).tolist())
-            for f in context_features(records[s], None, use_html=False)]
+            for f in context_features(rows_of[s], None, use_html=False)]
     return np.asarray(rows, np.float32).reshape(len(X), -1)
 
 
